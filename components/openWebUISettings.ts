@@ -1,0 +1,272 @@
+import type { OpenWebUIArgs } from "./openWebUI";
+import { DEFAULT_HOST_ADDRESS } from "./containerDefaults";
+import { parseRedisUrl, redactRedisUrl, redisUrlWithDb } from "./redisUrl";
+import { SettingError, collectSettingErrors } from "./settingError";
+import { checkDockerName, checkHostAddress, checkIntegerInRange, checkPort } from "./validation";
+
+/** A pinned release: `main` moves, and Open WebUI migrates its database on upgrade. */
+export const OPEN_WEBUI_IMAGE = "ghcr.io/open-webui/open-webui:v0.6.36";
+export const OPEN_WEBUI_PORT = 8080;
+export const OPEN_WEBUI_DATA_PATH = "/app/backend/data";
+/** The database the websocket manager uses on a standalone server, as in the tutorial. */
+export const WEBSOCKET_DB = 1;
+
+/** Every default of OpenWebUI in one place; Pulumi.yaml's defaults are checked against these by a test. */
+export const OPEN_WEBUI_DEFAULTS = {
+    image: OPEN_WEBUI_IMAGE,
+    redisKeyPrefix: "open-webui",
+    redisHealthCheckIntervalSeconds: 60,
+    redisSocketKeepalive: true,
+    redisSocketConnectTimeoutSeconds: 5,
+    redisCluster: false,
+    sentinelPort: 26379,
+    uvicornWorkers: 1,
+    hostPort: 3000,
+    hostAddress: DEFAULT_HOST_ADDRESS,
+    retainDataOnDelete: true,
+} as const;
+
+/**
+ * Variables this component sets (or may set) itself. An extra variable of one of these names would
+ * silently override a managed value, so it is refused.
+ */
+export const MANAGED_ENV_NAMES = [
+    "DATABASE_URL",
+    "ENABLE_WEBSOCKET_SUPPORT",
+    "REDIS_CLUSTER",
+    "REDIS_HEALTH_CHECK_INTERVAL",
+    "REDIS_KEY_PREFIX",
+    "REDIS_SENTINEL_HOSTS",
+    "REDIS_SENTINEL_PORT",
+    "REDIS_SOCKET_CONNECT_TIMEOUT",
+    "REDIS_SOCKET_KEEPALIVE",
+    "REDIS_URL",
+    "UVICORN_WORKERS",
+    "WEBSOCKET_MANAGER",
+    "WEBSOCKET_REDIS_CLUSTER",
+    "WEBSOCKET_REDIS_OPTIONS",
+    "WEBSOCKET_REDIS_URL",
+    "WEBSOCKET_SENTINEL_HOSTS",
+    "WEBSOCKET_SENTINEL_PORT",
+    "WEBUI_SECRET_KEY",
+] as const;
+
+export interface OpenWebUISettings {
+    readonly image: string;
+    readonly containerName: string;
+    readonly createVolumeName?: string;
+    readonly volumeName: string;
+    readonly retainDataOnDelete: boolean;
+    readonly redisKeyPrefix: string;
+    readonly redisHealthCheckIntervalSeconds: number;
+    readonly redisSocketKeepalive: boolean;
+    readonly redisSocketConnectTimeoutSeconds: number;
+    readonly redisCluster: boolean;
+    readonly redisSentinelHosts: readonly string[];
+    readonly redisSentinelPort: number;
+    readonly websocketSentinelHosts: readonly string[];
+    readonly websocketSentinelPort: number;
+    readonly uvicornWorkers: number;
+    readonly extraEnvs: Readonly<Record<string, string>>;
+    readonly hostPort: number;
+    readonly hostAddress: string;
+    readonly memoryLimitMb?: number;
+}
+
+export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs, "redisUrl" | "networkName">): OpenWebUISettings {
+    const d = OPEN_WEBUI_DEFAULTS;
+    const redisSentinelHosts = args.redisSentinelHosts ?? [];
+    const redisSentinelPort = args.redisSentinelPort ?? d.sentinelPort;
+    const s: OpenWebUISettings = {
+        image: args.image ?? d.image,
+        containerName: args.containerName ?? name,
+        createVolumeName: args.existingVolumeName === undefined ? (args.volumeName ?? `${name}-data`) : undefined,
+        volumeName: args.existingVolumeName ?? args.volumeName ?? `${name}-data`,
+        retainDataOnDelete: args.retainDataOnDelete ?? d.retainDataOnDelete,
+        redisKeyPrefix: args.redisKeyPrefix ?? d.redisKeyPrefix,
+        redisHealthCheckIntervalSeconds: args.redisHealthCheckIntervalSeconds ?? d.redisHealthCheckIntervalSeconds,
+        redisSocketKeepalive: args.redisSocketKeepalive ?? d.redisSocketKeepalive,
+        redisSocketConnectTimeoutSeconds: args.redisSocketConnectTimeoutSeconds ?? d.redisSocketConnectTimeoutSeconds,
+        redisCluster: args.redisCluster ?? d.redisCluster,
+        redisSentinelHosts,
+        redisSentinelPort,
+        // The websocket manager follows the app's Sentinel set unless told otherwise.
+        websocketSentinelHosts: args.websocketSentinelHosts ?? redisSentinelHosts,
+        websocketSentinelPort: args.websocketSentinelPort ?? redisSentinelPort,
+        uvicornWorkers: args.uvicornWorkers ?? d.uvicornWorkers,
+        extraEnvs: args.extraEnvs ?? {},
+        hostPort: args.hostPort ?? d.hostPort,
+        hostAddress: args.hostAddress ?? d.hostAddress,
+        memoryLimitMb: args.memoryLimitMb,
+    };
+    collectSettingErrors([
+        () => checkDockerName("containerName", s.containerName),
+        () => checkDockerName(args.existingVolumeName === undefined ? "volumeName" : "existingVolumeName", s.volumeName),
+        () => {
+            if (args.existingVolumeName !== undefined && args.volumeName !== undefined) {
+                throw new SettingError("volumeName", args.volumeName, "it is given together with existingVolumeName", "give only one");
+            }
+        },
+        () => {
+            if (!/^[A-Za-z0-9_.:{}-]+$/.test(s.redisKeyPrefix)) {
+                throw new SettingError("redisKeyPrefix", s.redisKeyPrefix, "a key prefix is a non-empty word of letters, digits and _ . : { } -", "keep the default open-webui, or e.g. open-webui-team");
+            }
+        },
+        () =>
+            checkIntegerInRange(
+                "redisHealthCheckIntervalSeconds",
+                s.redisHealthCheckIntervalSeconds,
+                1,
+                86_400,
+                "the client's health check runs every so many whole seconds (at least 1), so that a connection the server closed while idle is noticed before it is used",
+                "keep the default of 60",
+            ),
+        () => checkIntegerInRange("redisSocketConnectTimeoutSeconds", s.redisSocketConnectTimeoutSeconds, 1, 600, "the connect timeout is a whole number of seconds from 1 to 600", "keep the default of 5"),
+        () => checkIntegerInRange("uvicornWorkers", s.uvicornWorkers, 1, 64, "Open WebUI needs at least one worker process (and at most 64 here)", "use 1 for a small instance, or one per core"),
+        () => {
+            if (s.redisCluster && (s.redisSentinelHosts.length > 0 || s.websocketSentinelHosts.length > 0)) {
+                throw new SettingError("redisCluster", true, "Cluster and Sentinel exclude each other", "give either redisCluster or Sentinel hosts");
+            }
+        },
+        () => checkSentinelHosts("redisSentinelHosts", s.redisSentinelHosts),
+        () => checkSentinelHosts("websocketSentinelHosts", s.websocketSentinelHosts),
+        () => checkPort("redisSentinelPort", s.redisSentinelPort),
+        () => checkPort("websocketSentinelPort", s.websocketSentinelPort),
+        () => checkExtraEnvs(s.extraEnvs),
+        () => checkPort("hostPort", s.hostPort),
+        () => checkHostAddress("hostAddress", s.hostAddress),
+        () => {
+            if (s.memoryLimitMb !== undefined) {
+                checkIntegerInRange("memoryLimitMb", s.memoryLimitMb, 256, 1_048_576, "Open WebUI needs at least 256 MB to start", "e.g. 2048");
+            }
+        },
+    ]);
+    return s;
+}
+
+function checkSentinelHosts(setting: string, hosts: readonly string[]): void {
+    for (const host of hosts) {
+        if (!/^[A-Za-z0-9.-]+$/.test(host)) {
+            throw new SettingError(setting, hosts, `"${host}" is not a host name (the port goes in the separate port setting)`, "list host names only, e.g. [\"sentinel-1\", \"sentinel-2\"]");
+        }
+    }
+}
+
+export function checkExtraEnvs(extraEnvs: Readonly<Record<string, string>>): void {
+    for (const key of Object.keys(extraEnvs).sort()) {
+        if ((MANAGED_ENV_NAMES as readonly string[]).includes(key)) {
+            throw new SettingError(`extraEnvs.${key}`, "[hidden]", "this component sets that variable itself and an extra value would silently override it", "use the component's own setting for it instead");
+        }
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+            throw new SettingError(`extraEnvs.${key}`, key, "an environment variable name is letters, digits and _ and does not start with a digit", "rename the variable");
+        }
+    }
+}
+
+/** A health-check interval at or above the server's idle timeout lets the server drop connections the client still counts on. */
+export function checkHealthCheckInterval(intervalSeconds: number, serverTimeoutSeconds: number | undefined): void {
+    if (serverTimeoutSeconds !== undefined && serverTimeoutSeconds > 0 && intervalSeconds >= serverTimeoutSeconds) {
+        throw new SettingError(
+            "redisHealthCheckIntervalSeconds",
+            intervalSeconds,
+            `it is not below the server's idle timeout of ${serverTimeoutSeconds} s, so the server closes idle connections before the client checks them and requests fail`,
+            `set it below ${serverTimeoutSeconds} (60 for the tutorial's 1800), or raise the server's timeout`,
+        );
+    }
+}
+
+/** The values that may arrive as Outputs, resolved. */
+export interface ResolvedConnection {
+    readonly redisUrl: string;
+    readonly websocketRedisUrl?: string;
+    readonly redisServerTimeoutSeconds?: number;
+    readonly secretKey: string;
+    readonly databaseUrl?: string;
+}
+
+/** Checks the connection values; the same messages whether they were given plainly or arrived as Outputs. */
+export function checkConnection(s: OpenWebUISettings, c: Partial<ResolvedConnection>): void {
+    collectSettingErrors([
+        () => {
+            if (c.redisUrl !== undefined) {
+                checkRedisUrl(s, "redisUrl", c.redisUrl);
+            }
+        },
+        () => {
+            if (c.websocketRedisUrl !== undefined) {
+                checkRedisUrl(s, "websocketRedisUrl", c.websocketRedisUrl);
+            }
+        },
+        () => checkHealthCheckInterval(s.redisHealthCheckIntervalSeconds, c.redisServerTimeoutSeconds),
+        () => {
+            if (c.secretKey !== undefined && c.secretKey.length === 0) {
+                throw new SettingError("secretKey", "[secret]", "an empty key would sign tokens that anyone can forge", "leave secretKey unset to generate one, or give a long random string");
+            }
+        },
+        () => {
+            if (c.databaseUrl !== undefined && !/^[a-z][a-z0-9+]*:\/\//.test(c.databaseUrl)) {
+                throw new SettingError("databaseUrl", "[secret]", "it is not a database URL", "use postgresql://user:password@host:5432/openwebui");
+            }
+        },
+    ]);
+}
+
+function checkRedisUrl(s: OpenWebUISettings, setting: string, url: string): void {
+    const endpoint = parseRedisUrl(setting, url);
+    if (s.redisCluster && endpoint.db !== 0) {
+        throw new SettingError(setting, redactRedisUrl(url), `a Redis Cluster (and many managed services) has database 0 only, not ${endpoint.db}`, "end the URL with /0");
+    }
+}
+
+/** Open WebUI's environment, as a map; `openWebUIEnvList` turns it into the container's `envs`. */
+export function openWebUIEnv(s: OpenWebUISettings, c: ResolvedConnection): Record<string, string> {
+    checkConnection(s, c);
+    const websocketRedisUrl =
+        c.websocketRedisUrl ??
+        // Cluster has db 0 only: the websocket manager shares the URL. A standalone server (or a
+        // Sentinel-managed master) gets db 1, the tutorial's layout.
+        (s.redisCluster ? c.redisUrl : redisUrlWithDb(c.redisUrl, WEBSOCKET_DB, "redisUrl"));
+    const env: Record<string, string> = {
+        ...s.extraEnvs,
+        REDIS_URL: c.redisUrl,
+        WEBSOCKET_REDIS_URL: websocketRedisUrl,
+        ENABLE_WEBSOCKET_SUPPORT: "true",
+        WEBSOCKET_MANAGER: "redis",
+        REDIS_KEY_PREFIX: s.redisKeyPrefix,
+        REDIS_HEALTH_CHECK_INTERVAL: String(s.redisHealthCheckIntervalSeconds),
+        REDIS_SOCKET_KEEPALIVE: s.redisSocketKeepalive ? "true" : "false",
+        REDIS_SOCKET_CONNECT_TIMEOUT: String(s.redisSocketConnectTimeoutSeconds),
+        // Open WebUI hands the websocket client only what is in this JSON: without it, the
+        // health check and keepalive would not reach the websocket manager's connections.
+        WEBSOCKET_REDIS_OPTIONS: JSON.stringify({
+            health_check_interval: s.redisHealthCheckIntervalSeconds,
+            socket_connect_timeout: s.redisSocketConnectTimeoutSeconds,
+            socket_keepalive: s.redisSocketKeepalive,
+        }),
+        WEBUI_SECRET_KEY: c.secretKey,
+        UVICORN_WORKERS: String(s.uvicornWorkers),
+    };
+    if (s.redisCluster) {
+        env.REDIS_CLUSTER = "true";
+        env.WEBSOCKET_REDIS_CLUSTER = "true";
+    }
+    if (s.redisSentinelHosts.length > 0) {
+        env.REDIS_SENTINEL_HOSTS = s.redisSentinelHosts.join(",");
+        env.REDIS_SENTINEL_PORT = String(s.redisSentinelPort);
+    }
+    if (s.websocketSentinelHosts.length > 0) {
+        env.WEBSOCKET_SENTINEL_HOSTS = s.websocketSentinelHosts.join(",");
+        env.WEBSOCKET_SENTINEL_PORT = String(s.websocketSentinelPort);
+    }
+    if (c.databaseUrl !== undefined) {
+        env.DATABASE_URL = c.databaseUrl;
+    }
+    return env;
+}
+
+/** `KEY=VALUE` strings sorted by key: a stable order keeps previews free of reordering noise. */
+export function envList(env: Readonly<Record<string, string>>): string[] {
+    return Object.keys(env)
+        .sort()
+        .map((key) => `${key}=${env[key]}`);
+}

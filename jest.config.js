@@ -1,0 +1,13 @@
+// One project per suite, so `npm test` runs them all and each can be run alone (`--selectProjects`).
+const transform = { "^.+\\.ts$": ["@swc/jest"] };
+const project = (name, extra = {}) => ({
+    displayName: name,
+    testEnvironment: "node",
+    transform,
+    testMatch: [`<rootDir>/tests/${name}/**/*.test.ts`],
+    ...extra,
+});
+
+module.exports = {
+    projects: [project("unit"), project("plan"), project("realize"), project("engine")],
+};

@@ -1,0 +1,284 @@
+// Reads a stack's configuration into the components' arguments and validates all of it, including
+// what spans both components, before the program creates a single resource.
+import type { OpenWebUIArgs } from "../components/openWebUI";
+import { checkConnection, resolveOpenWebUISettings } from "../components/openWebUISettings";
+import { SettingError, SettingErrors } from "../components/settingError";
+import type { ValkeyCacheArgs } from "../components/valkeyCache";
+import { checkPassword, resolveValkeySettings } from "../components/valkeySettings";
+import { checkDockerName } from "../components/validation";
+
+export const CONFIG_NAMESPACE = "openwebui-valkey";
+
+/** Where each config key goes: the component argument it sets (used to name keys in errors). */
+export const CONFIG_KEYS = {
+    namePrefix: "physical-name prefix",
+    useTutorialNames: "physical names",
+    retainDataOnDelete: "retainDataOnDelete",
+    valkeyImage: "image",
+    valkeyAuthentication: "authentication",
+    valkeyPassword: "password",
+    valkeyMaxclients: "maxclients",
+    valkeyTimeoutSeconds: "timeoutSeconds",
+    valkeyTcpKeepaliveSeconds: "tcpKeepaliveSeconds",
+    valkeyMaxmemoryMb: "maxmemoryMb",
+    valkeyMaxmemoryPolicy: "maxmemoryPolicy",
+    valkeyMemoryLimitMb: "memoryLimitMb",
+    valkeyMaxProcesses: "maxProcesses",
+    valkeyRunAsValkeyUser: "runAsValkeyUser",
+    valkeyHostPort: "hostPort",
+    valkeyHostAddress: "hostAddress",
+    openWebUIImage: "image",
+    openWebUIHostPort: "hostPort",
+    openWebUIHostAddress: "hostAddress",
+    openWebUIMemoryLimitMb: "memoryLimitMb",
+    openWebUIExtraEnvs: "extraEnvs",
+    uvicornWorkers: "uvicornWorkers",
+    redisKeyPrefix: "redisKeyPrefix",
+    redisHealthCheckIntervalSeconds: "redisHealthCheckIntervalSeconds",
+    redisSocketKeepalive: "redisSocketKeepalive",
+    secretKey: "secretKey",
+    databaseUrl: "databaseUrl",
+} as const;
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Keys whose values must be stored encrypted (`pulumi config set --secret`). */
+export const SECRET_CONFIG_KEYS: readonly ConfigKey[] = ["valkeyPassword", "secretKey", "databaseUrl"];
+
+/** The physical names of one stack's Docker objects. */
+export interface PhysicalNames {
+    readonly network: string;
+    readonly valkeyContainer: string;
+    readonly valkeyVolume: string;
+    readonly openWebUIContainer: string;
+    readonly openWebUIVolume: string;
+}
+
+/** The tutorial's names, for users who want exactly its layout (one deployment per Docker host). */
+export const TUTORIAL_NAMES: PhysicalNames = {
+    network: "openwebui-network",
+    valkeyContainer: "valkey",
+    valkeyVolume: "valkey-data",
+    openWebUIContainer: "open-webui",
+    openWebUIVolume: "open-webui",
+};
+
+export function physicalNames(prefix: string | undefined): PhysicalNames {
+    if (prefix === undefined) {
+        return TUTORIAL_NAMES;
+    }
+    const named = (n: string) => `${prefix}-${n}`;
+    return {
+        network: named(TUTORIAL_NAMES.network),
+        valkeyContainer: named(TUTORIAL_NAMES.valkeyContainer),
+        valkeyVolume: named(TUTORIAL_NAMES.valkeyVolume),
+        openWebUIContainer: named(TUTORIAL_NAMES.openWebUIContainer),
+        openWebUIVolume: named(`${TUTORIAL_NAMES.openWebUIVolume}-data`),
+    };
+}
+
+/** Everything the program needs, in plain values; secrets are left to the program to read as secrets. */
+export interface StackSettings {
+    readonly names: PhysicalNames;
+    readonly valkey: Omit<ValkeyCacheArgs, "password">;
+    readonly openWebUI: Omit<OpenWebUIArgs, "redisUrl" | "networkName" | "secretKey" | "databaseUrl" | "redisServerTimeoutSeconds">;
+    /** Which secrets the stack supplies; the rest are generated (or, for databaseUrl, left unset). */
+    readonly given: { readonly valkeyPassword: boolean; readonly secretKey: boolean; readonly databaseUrl: boolean };
+}
+
+/** Reads a raw config value (as `pulumi config get` stores it: a string, JSON for arrays). */
+export type ConfigReader = (key: ConfigKey) => string | undefined;
+
+export function readStackSettings(stack: string, read: ConfigReader): StackSettings {
+    const errors: SettingError[] = [];
+    const attempt = <T>(f: () => T): T | undefined => {
+        try {
+            return f();
+        } catch (e) {
+            if (e instanceof SettingError) {
+                errors.push(e);
+                return undefined;
+            }
+            throw e;
+        }
+    };
+    const str = (key: ConfigKey): string | undefined => {
+        const v = read(key);
+        return v === undefined || v === "" ? undefined : v;
+    };
+    const bool = (key: ConfigKey): boolean | undefined =>
+        attempt(() => {
+            const v = str(key);
+            if (v === undefined) {
+                return undefined;
+            }
+            if (v !== "true" && v !== "false") {
+                throw new SettingError(fullKey(key), v, "it is not a boolean", `pulumi config set ${key} true (or false)`);
+            }
+            return v === "true";
+        });
+    // 0 means "unset" for the optional numbers (no limit, no published port).
+    const int = (key: ConfigKey, zeroMeansUnset = false): number | undefined =>
+        attempt(() => {
+            const v = str(key);
+            if (v === undefined) {
+                return undefined;
+            }
+            if (!/^-?\d+$/.test(v)) {
+                throw new SettingError(fullKey(key), v, "it is not a whole number", `pulumi config set ${key} <number>`);
+            }
+            const n = Number(v);
+            return zeroMeansUnset && n === 0 ? undefined : n;
+        });
+    const extraEnvs = attempt(() => parseExtraEnvs(read("openWebUIExtraEnvs")));
+
+    const useTutorialNames = bool("useTutorialNames") ?? false;
+    const prefix = str("namePrefix");
+    if (useTutorialNames && prefix !== undefined) {
+        errors.push(new SettingError(fullKey("namePrefix"), prefix, "it is set together with useTutorialNames, which uses the tutorial's names without a prefix", "unset one of them"));
+    }
+    const namePrefix = useTutorialNames ? undefined : (prefix ?? stack);
+    if (namePrefix !== undefined) {
+        attempt(() => checkDockerName(fullKey("namePrefix"), namePrefix));
+    }
+    const names = physicalNames(namePrefix);
+    const retain = bool("retainDataOnDelete");
+
+    const valkey: Omit<ValkeyCacheArgs, "password"> = {
+        image: str("valkeyImage"),
+        containerName: names.valkeyContainer,
+        networkName: names.network,
+        volumeName: names.valkeyVolume,
+        retainDataOnDelete: retain,
+        authentication: bool("valkeyAuthentication"),
+        maxclients: int("valkeyMaxclients"),
+        timeoutSeconds: int("valkeyTimeoutSeconds"),
+        tcpKeepaliveSeconds: int("valkeyTcpKeepaliveSeconds"),
+        maxmemoryMb: int("valkeyMaxmemoryMb", true),
+        maxmemoryPolicy: str("valkeyMaxmemoryPolicy"),
+        memoryLimitMb: int("valkeyMemoryLimitMb", true),
+        maxProcesses: int("valkeyMaxProcesses", true),
+        runAsValkeyUser: bool("valkeyRunAsValkeyUser"),
+        hostPort: int("valkeyHostPort", true),
+        hostAddress: str("valkeyHostAddress"),
+    };
+    const openWebUI: StackSettings["openWebUI"] = {
+        image: str("openWebUIImage"),
+        containerName: names.openWebUIContainer,
+        volumeName: names.openWebUIVolume,
+        retainDataOnDelete: retain,
+        hostPort: int("openWebUIHostPort"),
+        hostAddress: str("openWebUIHostAddress"),
+        memoryLimitMb: int("openWebUIMemoryLimitMb", true),
+        extraEnvs,
+        uvicornWorkers: int("uvicornWorkers"),
+        redisKeyPrefix: str("redisKeyPrefix"),
+        redisHealthCheckIntervalSeconds: int("redisHealthCheckIntervalSeconds"),
+        redisSocketKeepalive: bool("redisSocketKeepalive"),
+    };
+    const given = {
+        valkeyPassword: str("valkeyPassword") !== undefined,
+        secretKey: str("secretKey") !== undefined,
+        databaseUrl: str("databaseUrl") !== undefined,
+    };
+    if (errors.length === 0) {
+        errors.push(...validateAcrossComponents(valkey, openWebUI, read));
+    }
+    if (errors.length === 1) {
+        throw errors[0];
+    }
+    if (errors.length > 1) {
+        throw new SettingErrors(errors);
+    }
+    return { names, valkey, openWebUI, given };
+}
+
+/** Runs the components' own checks on the stack's values, naming config keys in the errors, then the checks that span both. */
+function validateAcrossComponents(
+    valkey: Omit<ValkeyCacheArgs, "password">,
+    openWebUI: StackSettings["openWebUI"],
+    read: ConfigReader,
+): SettingError[] {
+    const errors: SettingError[] = [];
+    const relabelled = (prefix: "valkey" | "openWebUI", f: () => void) => () => {
+        try {
+            f();
+        } catch (e) {
+            const list = e instanceof SettingErrors ? e.errors : e instanceof SettingError ? [e] : undefined;
+            if (!list) {
+                throw e;
+            }
+            for (const err of list) {
+                errors.push(new SettingError(configKeyFor(prefix, err.setting), err.value, err.problem, err.fix));
+            }
+        }
+    };
+    const password = read("valkeyPassword");
+    const valkeyChecks = relabelled("valkey", () =>
+        resolveValkeySettings("valkey", { ...valkey, password: password || undefined }),
+    );
+    valkeyChecks();
+    if (password) {
+        relabelled("valkey", () => checkPassword("password", password))();
+    }
+    relabelled("openWebUI", () => {
+        const settings = resolveOpenWebUISettings("open-webui", openWebUI);
+        checkConnection(settings, {
+            redisServerTimeoutSeconds: valkey.timeoutSeconds ?? 1800,
+            secretKey: read("secretKey") || undefined,
+            databaseUrl: read("databaseUrl") || undefined,
+        });
+    })();
+    // The two published ports share the host: the same port on overlapping addresses cannot work.
+    const valkeyAddress = valkey.hostAddress ?? "127.0.0.1";
+    const webAddress = openWebUI.hostAddress ?? "127.0.0.1";
+    const webPort = openWebUI.hostPort ?? 3000;
+    const overlaps = valkeyAddress === webAddress || valkeyAddress === "0.0.0.0" || webAddress === "0.0.0.0";
+    if (valkey.hostPort !== undefined && valkey.hostPort === webPort && overlaps) {
+        errors.push(
+            new SettingError(fullKey("valkeyHostPort"), valkey.hostPort, `Open WebUI already publishes port ${webPort} on ${webAddress}`, "choose another port for one of them, e.g. 6379 for Valkey"),
+        );
+    }
+    return errors;
+}
+
+/** Maps a component argument back to the config key that set it, e.g. `timeoutSeconds` → `openwebui-valkey:valkeyTimeoutSeconds`. */
+function configKeyFor(component: "valkey" | "openWebUI", argument: string): string {
+    const candidates = (Object.keys(CONFIG_KEYS) as ConfigKey[]).filter((k) => CONFIG_KEYS[k] === argument.split(".")[0]);
+    const key =
+        candidates.find((k) => k.startsWith(component)) ??
+        candidates.find((k) => !k.startsWith("valkey") && !k.startsWith("openWebUI")) ??
+        candidates[0];
+    if (key === undefined) {
+        // Names (container, network, volume) come from namePrefix.
+        return /Name$/.test(argument) ? `${fullKey("namePrefix")} (${argument})` : argument;
+    }
+    const rest = argument.includes(".") ? argument.slice(argument.indexOf(".")) : "";
+    return `${fullKey(key)}${rest}`;
+}
+
+export function fullKey(key: ConfigKey): string {
+    return `${CONFIG_NAMESPACE}:${key}`;
+}
+
+/** `openWebUIExtraEnvs` is a list of `NAME=value` strings (stored as JSON by `pulumi config set --path`). */
+export function parseExtraEnvs(raw: string | undefined): Record<string, string> | undefined {
+    if (raw === undefined || raw === "" || raw === "[]") {
+        return undefined;
+    }
+    let list: unknown;
+    try {
+        list = JSON.parse(raw);
+    } catch {
+        list = undefined;
+    }
+    if (!Array.isArray(list) || !list.every((e) => typeof e === "string" && /^[^=]+=/.test(e))) {
+        throw new SettingError(fullKey("openWebUIExtraEnvs"), raw, "it is not a list of NAME=value strings", "pulumi config set --path 'openWebUIExtraEnvs[0]' CORS_ALLOW_ORIGIN=https://chat.example.com");
+    }
+    const env: Record<string, string> = {};
+    for (const entry of list as string[]) {
+        const eq = entry.indexOf("=");
+        env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return env;
+}
+

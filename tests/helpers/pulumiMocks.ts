@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource as the mock engine saw it. */
+export interface DeclaredResource {
+    readonly type: string;
+    readonly name: string;
+    /** Inputs with secrets unwrapped. */
+    readonly inputs: Record<string, any>;
+    /** Top-level input names whose value was marked secret. */
+    readonly secretInputs: string[];
+}
+
+// How the mock engine hands over a secret value: { [SIG_KEY]: SECRET_SIG, value }.
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+function isSecretValue(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+function unwrapSecrets(v: unknown): unknown {
+    if (isSecretValue(v)) {
+        return unwrapSecrets(v.value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(unwrapSecrets);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/**
+ * Installs Pulumi's mocks with realistic computed outputs and records every resource declared.
+ * Must run before any resource is created (in a beforeAll of the test file).
+ */
+export async function installMocks(stack = "test"): Promise<DeclaredResource[]> {
+    const declared: DeclaredResource[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                declared.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: unwrapSecrets(args.inputs) as Record<string, any>,
+                    secretInputs: Object.keys(args.inputs).filter((k) => isSecretValue(args.inputs[k])),
+                });
+                switch (args.type) {
+                    case "random:index/randomPassword:RandomPassword":
+                        return { id: `${args.name}-id`, state: { ...args.inputs, result: `generated${args.name.replace(/[^A-Za-z0-9]/g, "")}` } };
+                    case "docker:index/remoteImage:RemoteImage":
+                        return { id: `sha256:image-${args.inputs.name}`, state: { ...args.inputs, imageId: `sha256:image-${args.inputs.name}` } };
+                    default:
+                        return { id: `${args.name}-id`, state: args.inputs };
+                }
+            },
+            call: (args) => args.inputs,
+        },
+        "openwebui-valkey",
+        stack,
+        false,
+    );
+    return declared;
+}
+
+/** Resolves an Output, with its secretness (an assertion inside an un-awaited apply would never run). */
+export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((res) => output.apply((v) => res(v)));
+}
+
+export async function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
+    return pulumi.isSecret(output);
+}
+
+/** Waits until the mock engine has seen every registration queued so far. */
+export async function settle(): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+        await new Promise((r) => setImmediate(r));
+    }
+}
+
+export function findResource(declared: DeclaredResource[], type: string, name: string): DeclaredResource {
+    const found = declared.find((r) => r.type === type && r.name === name);
+    if (!found) {
+        throw new Error(`no ${type} named ${name} among: ${declared.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+    }
+    return found;
+}
