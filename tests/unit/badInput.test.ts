@@ -3,7 +3,7 @@
 // component arguments by the constructors, before their first child exists.
 import * as pulumi from "@pulumi/pulumi";
 import { OpenWebUI } from "../../components/openWebUI";
-import { SettingError, SettingErrors } from "../../components/settingError";
+import { SettingErrors } from "../../components/settingError";
 import { ValkeyCache } from "../../components/valkeyCache";
 import { ConfigKey, readStackSettings } from "../../program/stackConfig";
 import { DeclaredResource, installMocks, settle } from "../helpers/pulumiMocks";

@@ -1,0 +1,124 @@
+// The program and its stack files: both stacks evaluate under mocks, do not collide on one Docker
+// host, and the project file runs index.ts whatever package.json's "main" says.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { OPEN_WEBUI_DEFAULTS } from "../../components/openWebUISettings";
+import { VALKEY_DEFAULTS } from "../../components/valkeySettings";
+import { CONFIG_KEYS } from "../../program/stackConfig";
+import { ROOT, envMap, renderPlan, resource } from "../helpers/planCli";
+import type { Plan } from "../../tools/plan/evaluate";
+
+const CONTAINER = "docker:index/container:Container";
+const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+
+describe("Pulumi.yaml", () => {
+    it("runs index.ts, never the library that package.json points at", () => {
+        expect(project.runtime).toBe("nodejs");
+        expect(project.name).toBe("openwebui-valkey");
+        expect(project.main).toBe("index.ts");
+        expect(fs.existsSync(path.join(ROOT, project.main))).toBe(true);
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        // Pulumi would run package.json's main if Pulumi.yaml named none; it must not be the program.
+        expect(pkg.main === undefined || path.normalize(pkg.main) !== "index.js").toBe(true);
+    });
+
+    it("declares every config key the program reads, with type, default and description", () => {
+        expect(Object.keys(project.config).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+        for (const [key, schema] of Object.entries<any>(project.config)) {
+            expect([key, typeof schema.type, "default" in schema, typeof schema.description]).toEqual([key, "string", true, "string"]);
+        }
+    });
+
+    it("has the same defaults as the components", () => {
+        const d = (k: string) => project.config[k].default;
+        expect(d("valkeyImage")).toBe(VALKEY_DEFAULTS.image);
+        expect(d("valkeyMaxclients")).toBe(VALKEY_DEFAULTS.maxclients);
+        expect(d("valkeyTimeoutSeconds")).toBe(VALKEY_DEFAULTS.timeoutSeconds);
+        expect(d("valkeyTcpKeepaliveSeconds")).toBe(VALKEY_DEFAULTS.tcpKeepaliveSeconds);
+        expect(d("valkeyMaxmemoryPolicy")).toBe(VALKEY_DEFAULTS.maxmemoryPolicy);
+        expect(d("valkeyAuthentication")).toBe(VALKEY_DEFAULTS.authentication);
+        expect(d("valkeyRunAsValkeyUser")).toBe(VALKEY_DEFAULTS.runAsValkeyUser);
+        expect(d("valkeyHostAddress")).toBe(VALKEY_DEFAULTS.hostAddress);
+        expect(d("retainDataOnDelete")).toBe(VALKEY_DEFAULTS.retainDataOnDelete);
+        expect(d("openWebUIImage")).toBe(OPEN_WEBUI_DEFAULTS.image);
+        expect(d("openWebUIHostPort")).toBe(OPEN_WEBUI_DEFAULTS.hostPort);
+        expect(d("openWebUIHostAddress")).toBe(OPEN_WEBUI_DEFAULTS.hostAddress);
+        expect(d("uvicornWorkers")).toBe(OPEN_WEBUI_DEFAULTS.uvicornWorkers);
+        expect(d("redisKeyPrefix")).toBe(OPEN_WEBUI_DEFAULTS.redisKeyPrefix);
+        expect(d("redisHealthCheckIntervalSeconds")).toBe(OPEN_WEBUI_DEFAULTS.redisHealthCheckIntervalSeconds);
+        expect(d("redisSocketKeepalive")).toBe(OPEN_WEBUI_DEFAULTS.redisSocketKeepalive);
+    });
+});
+
+describe("the dev and prod stacks", () => {
+    let dev: Plan;
+    let prod: Plan;
+    beforeAll(() => {
+        dev = renderPlan("dev");
+        prod = renderPlan("prod");
+    });
+
+    it("both evaluate to one ValkeyCache and one OpenWebUI with their children", () => {
+        for (const plan of [dev, prod]) {
+            const types = plan.resources.map((r) => r.type).sort();
+            expect(types).toEqual([
+                "docker:index/container:Container",
+                "docker:index/container:Container",
+                "docker:index/network:Network",
+                "docker:index/remoteImage:RemoteImage",
+                "docker:index/remoteImage:RemoteImage",
+                "docker:index/volume:Volume",
+                "docker:index/volume:Volume",
+                "openwebui-valkey:index:OpenWebUI",
+                "openwebui-valkey:index:ValkeyCache",
+                "pulumi:pulumi:Stack",
+                "random:index/randomPassword:RandomPassword",
+                "random:index/randomPassword:RandomPassword",
+            ]);
+        }
+    });
+
+    it("prefix every physical name with the stack name and use different host ports", () => {
+        const names = (plan: Plan) => plan.resources.map((r) => r.inputs.name).filter((n): n is string => typeof n === "string" && !n.includes(":"));
+        expect(names(dev).sort()).toEqual(["dev-open-webui", "dev-open-webui-data", "dev-openwebui-network", "dev-valkey", "dev-valkey-data"]);
+        expect(names(prod).sort()).toEqual(["prod-open-webui", "prod-open-webui-data", "prod-openwebui-network", "prod-valkey", "prod-valkey-data"]);
+        const port = (plan: Plan) => (resource(plan, CONTAINER, "open-webui-container").inputs.ports as any[])[0].external;
+        expect(port(dev)).toBe(3000);
+        expect(port(prod)).toBe(3100);
+    });
+
+    it("prod pins images, runs four workers and limits memory with maxmemory at 75%", () => {
+        const valkey = resource(prod, CONTAINER, "valkey-container").inputs;
+        expect(valkey.memory).toBe(512);
+        expect(valkey.command).toEqual(expect.arrayContaining(["--maxmemory", "384mb"]));
+        expect(valkey.ulimits).toContainEqual({ name: "nproc", soft: 256, hard: 256 });
+        const web = resource(prod, CONTAINER, "open-webui-container").inputs;
+        expect(web.memory).toBe(4096);
+        expect(envMap(web.envs).UVICORN_WORKERS).toBe("4");
+        expect(resource(prod, "docker:index/remoteImage:RemoteImage", "open-webui-image").inputs.name).toMatch(/:v\d+\.\d+\.\d+$/);
+        expect(resource(prod, "docker:index/remoteImage:RemoteImage", "valkey-image").inputs.name).toMatch(/:\d+\.\d+\.\d+-alpine$/);
+    });
+
+    it("exports the useful outputs, with passwords only inside secrets", () => {
+        expect(dev.outputs).toEqual({
+            networkName: "dev-openwebui-network",
+            openWebUIContainer: "dev-open-webui",
+            openWebUIUrl: "http://127.0.0.1:3000",
+            openWebUIVolume: "dev-open-webui-data",
+            redisUrl: "redis://:[secret]@valkey:6379/0",
+            valkeyContainer: "dev-valkey",
+            valkeyVolume: "dev-valkey-data",
+            websocketRedisUrl: "redis://:[secret]@valkey:6379/1",
+        });
+    });
+
+    it("can use the tutorial's exact names", () => {
+        const plan = renderPlan("dev", { config: { useTutorialNames: true } });
+        expect(resource(plan, CONTAINER, "valkey-container").inputs.name).toBe("valkey");
+        expect(resource(plan, "docker:index/volume:Volume", "valkey-data").inputs.name).toBe("valkey-data");
+        expect(resource(plan, "docker:index/network:Network", "valkey-network").inputs.name).toBe("openwebui-network");
+        expect(resource(plan, CONTAINER, "open-webui-container").inputs.name).toBe("open-webui");
+        expect(resource(plan, "docker:index/volume:Volume", "open-webui-data").inputs.name).toBe("open-webui");
+    });
+});

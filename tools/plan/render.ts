@@ -1,0 +1,125 @@
+// Turns an evaluation into what a reviewer reads: secrets masked where they occur, keys sorted,
+// resources in a stable order, as JSON or as an indented tree.
+import { isDeepStrictEqual } from "util";
+import { Evaluation, Plan, PlanResource } from "./evaluate";
+
+export const SECRET_MARK = "[secret]";
+
+/** Every form a secret value may take in a declaration: as is, and percent-encoded inside a URL. */
+function secretForms(values: readonly string[]): string[] {
+    const forms = new Set<string>();
+    for (const v of values) {
+        if (v.length === 0) continue;
+        forms.add(v);
+        forms.add(encodeURIComponent(v));
+    }
+    // Longest first, so that a secret containing another is masked whole.
+    return [...forms].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+}
+
+function maskKnown(value: unknown, forms: readonly string[]): unknown {
+    if (typeof value === "string") {
+        let out = value;
+        for (const form of forms) {
+            out = out.split(form).join(SECRET_MARK);
+        }
+        return out;
+    }
+    if (Array.isArray(value)) {
+        return value.map((v) => maskKnown(v, forms));
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskKnown(v, forms)]));
+    }
+    return value;
+}
+
+/**
+ * Masks secrets where they occur, not property by property: Pulumi marks a whole list secret when
+ * one element is, and hiding all of `envs` would show a reviewer nothing. A property marked secret
+ * in which no known secret value is found is hidden whole, so nothing secret slips through.
+ */
+function maskProperties(values: Record<string, unknown>, secretKeys: readonly string[], forms: readonly string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(values)) {
+        const masked = maskKnown(value, forms);
+        out[key] = secretKeys.includes(key) && isDeepStrictEqual(masked, value) ? SECRET_MARK : masked;
+    }
+    return out;
+}
+
+export function finalPlan(evaluation: Evaluation, showSecrets: boolean): Plan {
+    const { plan } = evaluation;
+    if (showSecrets) {
+        return plan;
+    }
+    const forms = secretForms(evaluation.secretValues);
+    return {
+        ...plan,
+        resources: plan.resources.map((r) => ({ ...r, inputs: maskProperties(r.inputs, evaluation.secretInputs.get(r.urn) ?? [], forms) })),
+        outputs: maskProperties(plan.outputs, evaluation.secretOutputs, forms),
+    };
+}
+
+function canonical(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(canonical);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(
+            Object.keys(value)
+                .sort()
+                .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+        );
+    }
+    return value;
+}
+
+/** The JSON document: keys sorted at every level, two runs give identical bytes. */
+export function planJson(plan: Plan): string {
+    return `${JSON.stringify(canonical(plan), null, 2)}\n`;
+}
+
+function formatValue(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(canonical(value));
+}
+
+/** The tree a reviewer reads: each resource under its parent, with its inputs and options. */
+export function planText(plan: Plan): string {
+    const children = new Map<string | null, PlanResource[]>();
+    for (const r of plan.resources) {
+        const list = children.get(r.parent) ?? [];
+        list.push(r);
+        children.set(r.parent, list);
+    }
+    const lines: string[] = [`Plan of stack ${plan.stack} (project ${plan.project}): ${plan.resources.length} resources`, ""];
+    const walk = (parent: string | null, indent: string) => {
+        for (const r of children.get(parent) ?? []) {
+            lines.push(`${indent}+ ${r.type}  ${r.name}`);
+            const detail = `${indent}    `;
+            for (const key of Object.keys(r.inputs).sort()) {
+                const value = r.inputs[key];
+                if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string") && key !== "aliases") {
+                    lines.push(`${detail}${key}:`);
+                    for (const v of value) lines.push(`${detail}  - ${v}`);
+                } else {
+                    lines.push(`${detail}${key}: ${formatValue(value)}`);
+                }
+            }
+            const options = Object.entries(r.options).filter(([k]) => k !== "dependsOn");
+            if (options.length > 0) {
+                lines.push(`${detail}options: ${options.map(([k, v]) => `${k}=${formatValue(v)}`).join(" ")}`);
+            }
+            if (r.options.dependsOn?.length) {
+                lines.push(`${detail}depends on: ${r.options.dependsOn.map((u) => u.split("::").pop()).join(", ")}`);
+            }
+            walk(r.urn, `${indent}    `);
+        }
+    };
+    walk(null, "");
+    lines.push("", "Outputs:");
+    for (const key of Object.keys(plan.outputs).sort()) {
+        lines.push(`    ${key}: ${formatValue(plan.outputs[key])}`);
+    }
+    return `${lines.join("\n")}\n`;
+}
