@@ -1,0 +1,147 @@
+// The offline plan: what `npm run plan` prints, its JSON form, masking, config handling and errors.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT, envMap, renderPlan, resource, runPlan, scratchProject } from "../helpers/planCli";
+import type { Plan } from "../../tools/plan/evaluate";
+
+const CONTAINER = "docker:index/container:Container";
+
+describe("npm run plan -- --stack dev --json", () => {
+    let first: ReturnType<typeof runPlan>;
+    let plan: Plan;
+    let revealed: Plan;
+    beforeAll(() => {
+        first = runPlan(["--stack", "dev", "--json"]);
+        plan = JSON.parse(first.stdout);
+        revealed = renderPlan("dev", { showSecrets: true });
+    });
+
+    it("prints identical bytes twice", () => {
+        const second = runPlan(["--stack", "dev", "--json"]);
+        expect(first.status).toBe(0);
+        expect(second.stdout).toBe(first.stdout);
+    });
+
+    it("prints no password or secret key, masking them where they occur", () => {
+        const password = envMap(resource(revealed, CONTAINER, "valkey-container").inputs.envs).REDISCLI_AUTH;
+        const secretKey = envMap(resource(revealed, CONTAINER, "open-webui-container").inputs.envs).WEBUI_SECRET_KEY;
+        expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+        expect(secretKey).toMatch(/^[A-Za-z0-9]{64}$/);
+        expect(first.stdout).not.toContain(password);
+        expect(first.stdout).not.toContain(secretKey);
+        const env = envMap(resource(plan, CONTAINER, "open-webui-container").inputs.envs);
+        expect(env.REDIS_URL).toBe("redis://:[secret]@valkey:6379/0");
+        expect(env.WEBUI_SECRET_KEY).toBe("[secret]");
+        // The rest of the list stays readable for review.
+        expect(env.UVICORN_WORKERS).toBe("1");
+        expect(envMap(resource(revealed, CONTAINER, "open-webui-container").inputs.envs).REDIS_URL).toBe(`redis://:${password}@valkey:6379/0`);
+    });
+
+    it("forms URNs as Pulumi does, from the chain of ancestor types", () => {
+        expect(resource(plan, CONTAINER, "valkey-container").urn).toBe(
+            "urn:pulumi:dev::openwebui-valkey::openwebui-valkey:index:ValkeyCache$docker:index/container:Container::valkey-container",
+        );
+        expect(resource(plan, "openwebui-valkey:index:ValkeyCache", "valkey").urn).toBe("urn:pulumi:dev::openwebui-valkey::openwebui-valkey:index:ValkeyCache::valkey");
+        expect(resource(plan, "openwebui-valkey:index:ValkeyCache", "valkey").parent).toBe("urn:pulumi:dev::openwebui-valkey::pulumi:pulumi:Stack::openwebui-valkey-dev");
+    });
+
+    it("records the options that protect data and order the containers", () => {
+        expect(resource(plan, "docker:index/volume:Volume", "valkey-data").options).toEqual({ retainOnDelete: true });
+        const valkey = resource(plan, CONTAINER, "valkey-container");
+        expect(valkey.options.deleteBeforeReplace).toBe(true);
+        expect(valkey.options.replaceOnChanges).toEqual(["healthcheck"]);
+        // Open WebUI is created only after Valkey, which `wait: true` holds back until healthy.
+        expect(resource(plan, CONTAINER, "open-webui-container").options.dependsOn).toContain(valkey.urn);
+        expect(valkey.inputs.wait).toBe(true);
+    });
+
+    it("derives the image id from the image name, so that a changed image changes the container", () => {
+        const other = renderPlan("dev", { config: { valkeyImage: "docker.io/valkey/valkey:8.0.2-alpine" } });
+        expect(resource(other, CONTAINER, "valkey-container").inputs.image).not.toBe(resource(plan, CONTAINER, "valkey-container").inputs.image);
+        expect(resource(other, CONTAINER, "open-webui-container").inputs.image).toBe(resource(plan, CONTAINER, "open-webui-container").inputs.image);
+    });
+
+    it("renders the text tree with every resource under its parent", () => {
+        const text = runPlan(["--stack", "dev"]);
+        expect(text.status).toBe(0);
+        expect(text.stdout).toMatch(/^Plan of stack dev \(project openwebui-valkey\): 12 resources/);
+        expect(text.stdout).toMatch(/\+ openwebui-valkey:index:ValkeyCache {2}valkey\n {8}\+ docker:index\/container:Container {2}valkey-container/);
+        expect(text.stdout).toContain("REDISCLI_AUTH=[secret]");
+    });
+});
+
+describe("config handling", () => {
+    it("applies --config overrides as `pulumi config set` would", () => {
+        const plan = renderPlan("dev", { config: { valkeyTimeoutSeconds: 300, valkeyMaxclients: 5, valkeyRunAsValkeyUser: true } });
+        const c = resource(plan, CONTAINER, "valkey-container").inputs;
+        expect(c.command).toEqual(expect.arrayContaining(["--timeout", "300", "--maxclients", "5"]));
+        expect(c.user).toBe("999");
+        expect(c.ulimits).toEqual([{ name: "nofile", soft: 37, hard: 37 }]);
+    });
+
+    it("gives encrypted values a typed placeholder and shows them as [secret]", () => {
+        const dir = scratchProject({
+            "Pulumi.staging.yaml": [
+                "config:",
+                "  openwebui-valkey:valkeyPassword:",
+                "    secure: v1:AAAAAAAAAAAAAAAA:cannotbedecryptedoffline",
+                "  openwebui-valkey:databaseUrl:",
+                "    secure: v1:BBBBBBBBBBBBBBBB:cannotbedecryptedoffline",
+                "",
+            ].join("\n"),
+        });
+        const masked = renderPlan("staging", { project: dir });
+        const env = envMap(resource(masked, CONTAINER, "open-webui-container").inputs.envs);
+        expect(env.DATABASE_URL).toBe("[secret]");
+        expect(env.REDIS_URL).toBe("redis://:[secret]@valkey:6379/0");
+        expect(masked.resources.find((r) => r.name === "valkey-password")).toBeUndefined();
+        const shown = renderPlan("staging", { project: dir, showSecrets: true });
+        expect(envMap(resource(shown, CONTAINER, "open-webui-container").inputs.envs).DATABASE_URL).toMatch(/^postgresql:\/\/openwebui:secret[0-9a-f]{16}@database\.invalid:5432\/openwebui$/);
+    });
+
+    it("fails on bad stack configuration with the program's own message", () => {
+        const run = runPlan(["--stack", "dev", "--config", "valkeyTimeoutSeconds=0"]);
+        expect(run.status).toBe(2);
+        expect(run.stderr).toMatch(/^plan: openwebui-valkey:valkeyTimeoutSeconds = 0: with timeout 0/);
+        expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+});
+
+describe("bad input to the command", () => {
+    const oneLine = (run: ReturnType<typeof runPlan>) => {
+        expect(run.status).toBe(2);
+        expect(run.stdout).toBe("");
+        expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+        expect(run.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
+        return run.stderr;
+    };
+
+    it("names a stack that does not exist, and the ones that do", () => {
+        expect(oneLine(runPlan(["--stack", "staging"]))).toMatch(/no stack "staging": there is no Pulumi\.staging\.yaml \(stacks here: dev, prod\)/);
+    });
+
+    it("reports a malformed stack file", () => {
+        const dir = scratchProject({ "Pulumi.broken.yaml": "config:\n  openwebui-valkey:uvicornWorkers: [unclosed\n" });
+        expect(oneLine(runPlan(["--stack", "broken", "--project", dir]))).toMatch(/Pulumi\.broken\.yaml is not valid YAML/);
+        const typed = scratchProject({ "Pulumi.typed.yaml": "config:\n  openwebui-valkey:uvicornWorkers: many\n" });
+        expect(oneLine(runPlan(["--stack", "typed", "--project", typed]))).toMatch(/uvicornWorkers is declared as integer in Pulumi\.yaml but is "many"/);
+    });
+
+    it("reports an unreadable or malformed plan file", () => {
+        expect(oneLine(runPlan(["--stack", "dev", "--diff", "/nonexistent/plan.json"]))).toMatch(/cannot read plan \/nonexistent\/plan\.json: ENOENT/);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "bad.json");
+        fs.writeFileSync(file, "{ not json");
+        expect(oneLine(runPlan(["--stack", "dev", "--diff", file]))).toMatch(/bad\.json is not JSON/);
+    });
+
+    it("reports a missing --stack and unknown flags with the usage", () => {
+        expect(runPlan([]).stderr).toMatch(/--stack is required\nusage: npm run plan/);
+        expect(runPlan(["--stack", "dev", "--frobnicate"]).status).toBe(2);
+    });
+});
+
+it("the project's own stack files all render", () => {
+    const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+    expect(stacks.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
+});
