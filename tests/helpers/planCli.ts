@@ -41,8 +41,11 @@ export function renderPlan(stack: string, options: { config?: Record<string, str
  * A scratch copy of the project with its own Pulumi.yaml and stack files; the program's sources and
  * node_modules are linked, so the real program runs.
  */
+const scratchDirs: string[] = [];
+
 export function scratchProject(stackFiles: Record<string, string>, projectFile?: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "openwebui-valkey-plan-"));
+    scratchDirs.push(dir);
     for (const entry of ["index.ts", "components", "program", "node_modules", "package.json"]) {
         fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
     }
@@ -61,4 +64,11 @@ export function resource(plan: Plan, type: string, name: string) {
 
 export function envMap(envs: unknown): Record<string, string> {
     return Object.fromEntries((envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+/** Removes the scratch projects this test file made (the links, not what they point at). */
+export function removeScratchProjects(): void {
+    for (const dir of scratchDirs.splice(0)) {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }

@@ -2,10 +2,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT, envMap, renderPlan, resource, runPlan, scratchProject } from "../helpers/planCli";
+import { ROOT, envMap, removeScratchProjects, renderPlan, resource, runPlan, scratchProject } from "../helpers/planCli";
 import type { Plan } from "../../tools/plan/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
+afterAll(removeScratchProjects);
 
 describe("npm run plan -- --stack dev --json", () => {
     let first: ReturnType<typeof runPlan>;
