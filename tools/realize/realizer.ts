@@ -1,0 +1,587 @@
+// Realizes a plan on a Docker engine: creates its networks, volumes and containers the way
+// @pulumi/docker would, labels each with the run label, and removes them again on destroy.
+
+import { readFileSync } from "node:fs";
+import Dockerode from "dockerode";
+
+import {
+    ContainerLifecycle,
+    ContainerSpec,
+    RUN_LABEL_KEY,
+    apiVersionAtLeast,
+    containerCreateOptions,
+    networkCreateOptions,
+    remoteImageName,
+    resolveContainerImage,
+    splitCreateRequest,
+    volumeCreateOptions,
+} from "./dockerMapping";
+import { Plan, PlanError, PlanResource, RESOURCE_TYPES, dependencyOrder, describe, parsePlan, resourceKind } from "./plan";
+import { tarArchive } from "./tar";
+
+export { RUN_LABEL_KEY } from "./dockerMapping";
+
+export interface RealizeOptions {
+    /** Engine client; default `new Dockerode()`, which honours DOCKER_HOST. */
+    docker?: Dockerode;
+    /** Upstream image name (a RemoteImage's `name`) → local image to run instead. */
+    imageMap: Readonly<Record<string, string>>;
+    /** Value of the label `openwebui-valkey.test-run` put on everything created. */
+    runLabel: string;
+    /** Leave what was created in place when realize fails (default: destroy it, then throw). */
+    keepOnFailure?: boolean;
+    /** Progress lines (default: silent). */
+    log?: (line: string) => void;
+    /** Poll period while waiting for health, in ms (default 250). */
+    pollMilliseconds?: number;
+}
+
+export interface DestroyOptions {
+    /** Keep the named volumes (plan volumes and those created on first use); default false. */
+    keepVolumes?: boolean;
+}
+
+export interface Realization {
+    readonly runLabel: string;
+    readonly docker: Dockerode;
+    readonly plan: Plan;
+    /** URN → Docker id (network id, volume name, container id) of each plan resource realized. */
+    readonly resources: Readonly<Record<string, string>>;
+    /** Volumes that existed before and were taken over; destroy leaves those without this run's label. */
+    readonly adoptedVolumes: readonly string[];
+    /** Container id by Pulumi resource name or by container name. */
+    containerId(name: string): string;
+    /** Network id by Pulumi resource name or by network name. */
+    networkId(name: string): string;
+    /** Volume name by Pulumi resource name or by volume name. */
+    volumeName(name: string): string;
+    /** Removes what this realization created: containers (forced, with anonymous volumes), networks, volumes. */
+    destroy(options?: DestroyOptions): Promise<void>;
+}
+
+/** A failed realize. `realization` is what was created so far (already destroyed unless keepOnFailure). */
+export class RealizeError extends Error {
+    constructor(
+        message: string,
+        readonly realization: Realization,
+        readonly causeError: unknown,
+    ) {
+        super(message);
+        this.name = "RealizeError";
+    }
+}
+
+type Kind = "network" | "volume" | "container";
+
+interface Created {
+    urn: string | null;
+    resourceName: string | null;
+    kind: Kind;
+    /** Docker name (container, network, volume). */
+    name: string;
+    /** Docker id (volume: its name). */
+    id: string;
+    /** Removed by destroy. False for adopted volumes that do not carry this run's label. */
+    owned: boolean;
+    lifecycle?: ContainerLifecycle;
+    removed: boolean;
+}
+
+interface HttpError {
+    statusCode?: number;
+    json?: { message?: string } | null;
+    message?: string;
+}
+
+function statusOf(error: unknown): number | undefined {
+    return typeof error === "object" && error !== null ? (error as HttpError).statusCode : undefined;
+}
+
+function messageOf(error: unknown): string {
+    if (typeof error === "object" && error !== null) {
+        const e = error as HttpError;
+        const fromEngine = e.json?.message;
+        if (typeof fromEngine === "string" && fromEngine !== "") return fromEngine;
+        if (typeof e.message === "string") return e.message;
+    }
+    return String(error);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Docker's multiplexed log stream (non-tty) as text; raw text when it is not multiplexed. */
+function demuxLogs(data: Buffer): string {
+    const chunks: Buffer[] = [];
+    let offset = 0;
+    while (offset + 8 <= data.length) {
+        const stream = data[offset];
+        const size = data.readUInt32BE(offset + 4);
+        if ((stream !== 0 && stream !== 1 && stream !== 2) || data[offset + 1] !== 0 || offset + 8 + size > data.length) {
+            return data.toString("utf8");
+        }
+        chunks.push(data.subarray(offset + 8, offset + 8 + size));
+        offset += 8 + size;
+    }
+    return offset === data.length ? Buffer.concat(chunks).toString("utf8") : data.toString("utf8");
+}
+
+async function logTail(container: Dockerode.Container, lines = 25): Promise<string> {
+    try {
+        const raw: unknown = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+        const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : String(raw);
+        const trimmed = text.trim();
+        return trimmed === "" ? "" : `\n--- last log lines ---\n${trimmed}`;
+    } catch {
+        return "";
+    }
+}
+
+class Realizer {
+    readonly created: Created[] = [];
+    readonly adopted: string[] = [];
+    private apiVersion: string | undefined;
+    private readonly networkIds = new Map<string, string>();
+    private readonly planVolumes = new Set<string>();
+    private destroying: Promise<void> | undefined;
+
+    constructor(
+        readonly docker: Dockerode,
+        readonly plan: Plan,
+        readonly imageMap: Readonly<Record<string, string>>,
+        readonly runLabel: string,
+        readonly log: (line: string) => void,
+        readonly pollMs: number,
+    ) {}
+
+    get labels(): Record<string, string> {
+        return { [RUN_LABEL_KEY]: this.runLabel };
+    }
+
+    async engineApiVersion(): Promise<string> {
+        if (this.apiVersion === undefined) {
+            const version = await this.docker.version();
+            this.apiVersion = version.ApiVersion;
+        }
+        return this.apiVersion;
+    }
+
+    async realizeResource(resource: PlanResource): Promise<void> {
+        switch (resourceKind(resource)) {
+            case "nothing":
+                return;
+            case "image":
+                remoteImageName(resource); // checks its inputs; the container step maps it
+                return;
+            case "network":
+                return this.createNetwork(resource);
+            case "volume":
+                return this.createVolume(resource);
+            case "container":
+                await this.createContainer(resource);
+                return;
+        }
+    }
+
+    private async createNetwork(resource: PlanResource): Promise<void> {
+        const options = networkCreateOptions(resource, { labels: this.labels });
+        let network: Dockerode.Network;
+        try {
+            // CheckDuplicate: a name clash fails here, as on engines >= 25 (API 1.44), instead of
+            // creating a second network of the same name on older engines
+            network = await this.docker.createNetwork({ ...options, CheckDuplicate: true });
+        } catch (e) {
+            throw new Error(`${describe(resource)}: network create failed: ${messageOf(e)}`);
+        }
+        this.created.push({ urn: resource.urn, resourceName: resource.name, kind: "network", name: options.Name, id: network.id, owned: true, removed: false });
+        this.networkIds.set(options.Name, network.id);
+        this.log(`network ${options.Name} created (${network.id.slice(0, 12)})`);
+    }
+
+    private async createVolume(resource: PlanResource): Promise<void> {
+        const options = volumeCreateOptions(resource, { labels: this.labels });
+        const existing = await this.inspectVolume(options.Name);
+        try {
+            // Docker answers a create of an existing name with that volume (a different driver is refused).
+            await this.docker.createVolume(options);
+        } catch (e) {
+            throw new Error(`${describe(resource)}: volume create failed: ${messageOf(e)}`);
+        }
+        const owned = existing === undefined || existing.Labels?.[RUN_LABEL_KEY] === this.runLabel;
+        if (existing !== undefined) this.adopted.push(options.Name);
+        this.created.push({ urn: resource.urn, resourceName: resource.name, kind: "volume", name: options.Name, id: options.Name, owned, removed: false });
+        this.planVolumes.add(options.Name);
+        this.log(`volume ${options.Name} ${existing === undefined ? "created" : owned ? "adopted (this run's)" : "adopted (kept on destroy)"}`);
+    }
+
+    private async inspectVolume(name: string): Promise<Dockerode.VolumeInspectInfo | undefined> {
+        try {
+            return await this.docker.getVolume(name).inspect();
+        } catch (e) {
+            if (statusOf(e) === 404) return undefined;
+            throw e;
+        }
+    }
+
+    /** Named volumes a container uses that the plan does not declare: created on first use, as Docker would, but labelled. */
+    private async ensureVolumes(spec: ContainerSpec, where: string): Promise<void> {
+        for (const reference of spec.volumeReferences) {
+            if (this.planVolumes.has(reference.name)) continue;
+            if ((await this.inspectVolume(reference.name)) !== undefined) continue;
+            const options: Dockerode.VolumeCreateOptions = { Name: reference.name, Labels: { ...(reference.labels ?? {}), ...this.labels } };
+            if (reference.driver !== undefined && reference.driver !== "") options.Driver = reference.driver;
+            if (reference.driverOpts !== undefined) options.DriverOpts = reference.driverOpts;
+            try {
+                await this.docker.createVolume(options);
+            } catch (e) {
+                throw new Error(`${where}: creating volume ${reference.name} on first use failed: ${messageOf(e)}`);
+            }
+            this.created.push({ urn: null, resourceName: null, kind: "volume", name: reference.name, id: reference.name, owned: true, removed: false });
+            this.planVolumes.add(reference.name);
+            this.log(`volume ${reference.name} created on first use`);
+        }
+    }
+
+    async createContainer(resource: PlanResource): Promise<string> {
+        const where = describe(resource);
+        const { upstream, local } = resolveContainerImage(this.plan, resource, this.imageMap);
+        let imageId: string;
+        try {
+            imageId = (await this.docker.getImage(local).inspect()).Id;
+        } catch (e) {
+            if (statusOf(e) === 404) throw new Error(`${where}: local image "${local}" (mapped from "${upstream}") is not on the engine`);
+            throw e;
+        }
+        const spec = containerCreateOptions(resource, { image: imageId, labels: this.labels });
+        const engine = await this.engineApiVersion();
+        if (!apiVersionAtLeast(engine, spec.requiredApiVersion)) {
+            throw new PlanError(`${where}: uses fields that need engine API ${spec.requiredApiVersion}; this engine speaks ${engine} and would ignore them`);
+        }
+        await this.ensureVolumes(spec, where);
+
+        const { query, body } = splitCreateRequest(spec.options);
+        let container: Dockerode.Container;
+        try {
+            // dockerode sends `_query` as the query string and `_body` as the JSON body
+            container = await this.docker.createContainer({ _query: query, _body: body } as unknown as Dockerode.ContainerCreateOptions);
+        } catch (e) {
+            throw new Error(`${where}: container create failed: ${messageOf(e)}`);
+        }
+        const record: Created = {
+            urn: resource.urn, resourceName: resource.name, kind: "container", name: spec.options.name,
+            id: container.id, owned: true, lifecycle: spec.lifecycle, removed: false,
+        };
+        this.created.push(record);
+        this.log(`container ${spec.options.name} created (${container.id.slice(0, 12)})`);
+
+        if (spec.disconnectDefaultBridge) {
+            try {
+                await this.docker.getNetwork("bridge").disconnect({ Container: container.id, Force: false });
+            } catch (e) {
+                // as the provider: not being on the bridge (another network mode) is fine
+                if (!/is not connected to (the )?network|No such network|not found/i.test(messageOf(e))) {
+                    throw new Error(`${where}: leaving the default bridge failed: ${messageOf(e)}`);
+                }
+            }
+        }
+        for (const connection of spec.networkConnections) {
+            const target = this.networkIds.get(connection.network) ?? connection.network;
+            try {
+                await this.docker.getNetwork(target).connect({ Container: container.id, EndpointConfig: connection.endpoint });
+            } catch (e) {
+                throw new Error(`${where}: connecting to network "${connection.network}" failed: ${messageOf(e)}`);
+            }
+        }
+        if (spec.uploads.length > 0) {
+            const archive = tarArchive(
+                spec.uploads.map((u) => {
+                    const content = u.content ?? (u.sourcePath !== undefined ? readFileSync(u.sourcePath) : Buffer.alloc(0));
+                    const entry = { path: u.file, content, mode: u.mode } as Parameters<typeof tarArchive>[0][number];
+                    if (u.uid !== undefined) entry.uid = u.uid;
+                    if (u.gid !== undefined) entry.gid = u.gid;
+                    return entry;
+                }),
+            );
+            try {
+                await container.putArchive(archive, { path: "/" });
+            } catch (e) {
+                throw new Error(`${where}: uploading files failed: ${messageOf(e)}`);
+            }
+        }
+        if (!spec.lifecycle.start) {
+            if (spec.lifecycle.mustRun) {
+                throw new Error(`${where}: start is false but mustRun is true (default): the provider fails on a container that is not running`);
+            }
+            return container.id;
+        }
+        try {
+            await container.start();
+        } catch (e) {
+            throw new Error(`${where}: container start failed: ${messageOf(e)}${await logTail(container)}`);
+        }
+        if (spec.lifecycle.wait) await this.waitHealthy(container, spec.lifecycle.waitTimeoutSeconds, where);
+        if (spec.lifecycle.attach) await container.wait();
+        if (spec.lifecycle.mustRun) {
+            const state = (await container.inspect()).State;
+            if (!state.Running) {
+                throw new Error(`${where}: container is not running (status ${state.Status}, exit code ${state.ExitCode})${await logTail(container)}`);
+            }
+        }
+        return container.id;
+    }
+
+    private async waitHealthy(container: Dockerode.Container, timeoutSeconds: number, where: string): Promise<void> {
+        const deadline = Date.now() + timeoutSeconds * 1000;
+        for (;;) {
+            const info = await container.inspect();
+            const state = info.State;
+            const health = state.Health?.Status;
+            if (health === undefined) {
+                throw new Error(`${where}: wait is set but the container has no healthcheck`);
+            }
+            if (health === "healthy") {
+                this.log(`container ${info.Name.replace(/^\//, "")} healthy`);
+                return;
+            }
+            // an exit is the root cause even when the engine marks the health unhealthy too
+            if (!state.Running || state.Restarting || info.RestartCount > 0) {
+                throw new Error(`${where}: container exited while waiting for health (status ${state.Status}, exit code ${state.ExitCode}, restarts ${info.RestartCount})${await logTail(container)}`);
+            }
+            if (health === "unhealthy") {
+                const last = state.Health?.Log?.at(-1)?.Output?.trim() ?? "";
+                throw new Error(`${where}: container turned unhealthy${last !== "" ? ` (last check: ${last})` : ""}${await logTail(container)}`);
+            }
+            if (Date.now() >= deadline) {
+                throw new Error(`${where}: container not healthy within ${timeoutSeconds}s (health: ${health})${await logTail(container)}`);
+            }
+            await sleep(this.pollMs);
+        }
+    }
+
+    async removeContainerRecord(record: Created): Promise<void> {
+        const container = this.docker.getContainer(record.id);
+        const grace = record.lifecycle?.destroyGraceSeconds;
+        if (grace !== undefined && grace > 0) {
+            try {
+                await container.stop({ t: grace });
+            } catch (e) {
+                const status = statusOf(e);
+                if (status !== 304 && status !== 404) throw e;
+            }
+        }
+        try {
+            await container.remove({ force: true, v: true });
+        } catch (e) {
+            const status = statusOf(e);
+            // gone already, or AutoRemove is removing it
+            if (status !== 404 && !(status === 409 && /already in progress/i.test(messageOf(e)))) throw e;
+        }
+        record.removed = true;
+    }
+
+    private async removeWithRetry(action: () => Promise<unknown>, busy: RegExp): Promise<void> {
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+            try {
+                await action();
+                return;
+            } catch (e) {
+                if (statusOf(e) === 404) return;
+                if (busy.test(messageOf(e)) && Date.now() < deadline) {
+                    await sleep(250);
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    destroy(options: DestroyOptions = {}): Promise<void> {
+        // one destroy at a time; a later call with keepVolumes=false still removes kept volumes
+        const previous = this.destroying ?? Promise.resolve();
+        const run = previous.catch(() => undefined).then(() => this.destroyNow(options));
+        this.destroying = run;
+        return run;
+    }
+
+    private async destroyNow(options: DestroyOptions): Promise<void> {
+        const failures: string[] = [];
+        const pending = (kind: Kind): Created[] => this.created.filter((c) => c.kind === kind && c.owned && !c.removed).reverse();
+        for (const record of pending("container")) {
+            try {
+                await this.removeContainerRecord(record);
+            } catch (e) {
+                failures.push(`container ${record.name}: ${messageOf(e)}`);
+            }
+        }
+        for (const record of pending("network")) {
+            try {
+                await this.removeWithRetry(() => this.docker.getNetwork(record.id).remove(), /active endpoints/i);
+                record.removed = true;
+            } catch (e) {
+                failures.push(`network ${record.name}: ${messageOf(e)}`);
+            }
+        }
+        if (options.keepVolumes !== true) {
+            for (const record of pending("volume")) {
+                try {
+                    await this.removeWithRetry(() => this.docker.getVolume(record.id).remove(), /in use/i);
+                    record.removed = true;
+                } catch (e) {
+                    failures.push(`volume ${record.name}: ${messageOf(e)}`);
+                }
+            }
+        }
+        if (failures.length > 0) throw new Error(`destroy left objects behind: ${failures.join("; ")}`);
+    }
+
+    find(kind: Kind, name: string): Created {
+        const live = this.created.filter((c) => c.kind === kind && !c.removed);
+        const match = live.find((c) => c.resourceName === name) ?? live.find((c) => c.name === name);
+        if (match === undefined) throw new Error(`no ${kind} named "${name}" in this realization`);
+        return match;
+    }
+}
+
+class RealizationHandle implements Realization {
+    constructor(readonly realizer: Realizer) {}
+
+    get runLabel(): string {
+        return this.realizer.runLabel;
+    }
+    get docker(): Dockerode {
+        return this.realizer.docker;
+    }
+    get plan(): Plan {
+        return this.realizer.plan;
+    }
+    get resources(): Readonly<Record<string, string>> {
+        const out: Record<string, string> = {};
+        for (const c of this.realizer.created) {
+            if (c.urn !== null && !c.removed) out[c.urn] = c.id;
+        }
+        return out;
+    }
+    get adoptedVolumes(): readonly string[] {
+        return [...this.realizer.adopted];
+    }
+    containerId(name: string): string {
+        return this.realizer.find("container", name).id;
+    }
+    networkId(name: string): string {
+        return this.realizer.find("network", name).id;
+    }
+    volumeName(name: string): string {
+        return this.realizer.find("volume", name).id;
+    }
+    destroy(options?: DestroyOptions): Promise<void> {
+        return this.realizer.destroy(options);
+    }
+}
+
+function checkRunLabel(runLabel: string): void {
+    if (typeof runLabel !== "string" || runLabel.trim() === "") throw new PlanError("realize: runLabel must be a non-empty string");
+}
+
+/**
+ * Creates what the plan declares, in dependency order (dependsOn and parent). On failure the
+ * partial result is destroyed (unless keepOnFailure) and a RealizeError is thrown.
+ */
+export async function realize(plan: Plan | unknown, options: RealizeOptions): Promise<Realization> {
+    checkRunLabel(options.runLabel);
+    const parsed = parsePlan(plan);
+    const ordered = dependencyOrder(parsed);
+    // every resource is checked before anything is created, so a bad plan creates nothing
+    for (const resource of ordered) {
+        resourceKind(resource);
+        if (resource.type === RESOURCE_TYPES.container) {
+            const { local } = resolveContainerImage(parsed, resource, options.imageMap);
+            containerCreateOptions(resource, { image: local, labels: {} });
+        } else if (resource.type === RESOURCE_TYPES.network) {
+            networkCreateOptions(resource, { labels: {} });
+        } else if (resource.type === RESOURCE_TYPES.volume) {
+            volumeCreateOptions(resource, { labels: {} });
+        } else if (resource.type === RESOURCE_TYPES.remoteImage) {
+            remoteImageName(resource);
+        }
+    }
+    const realizer = new Realizer(
+        options.docker ?? new Dockerode(),
+        parsed,
+        options.imageMap,
+        options.runLabel,
+        options.log ?? ((): void => undefined),
+        options.pollMilliseconds ?? 250,
+    );
+    const handle = new RealizationHandle(realizer);
+    try {
+        for (const resource of ordered) await realizer.realizeResource(resource);
+    } catch (e) {
+        let message = e instanceof Error ? e.message : String(e);
+        if (options.keepOnFailure !== true) {
+            try {
+                await realizer.destroy();
+            } catch (cleanup) {
+                message += ` (and cleanup failed: ${messageOf(cleanup)})`;
+            }
+        }
+        throw new RealizeError(message, handle, e);
+    }
+    return handle;
+}
+
+/**
+ * Removes a realized container and creates it again from `resource` (the same plan resource,
+ * possibly changed), reusing the realization's networks and volumes: named volumes and their
+ * data survive. Returns the new container id.
+ */
+export async function replaceContainer(realization: Realization, resource: PlanResource): Promise<string> {
+    if (!(realization instanceof RealizationHandle)) throw new Error("replaceContainer: not a realization made by realize()");
+    const realizer = realization.realizer;
+    if (resource.type !== RESOURCE_TYPES.container) throw new PlanError(`${describe(resource)}: replaceContainer takes a container resource`);
+    const live = realizer.created.filter((c) => c.kind === "container" && !c.removed);
+    const old = live.find((c) => c.urn === resource.urn) ?? live.find((c) => c.resourceName === resource.name);
+    if (old === undefined) throw new Error(`replaceContainer: ${describe(resource)} is not a live container of this realization`);
+    // checked before the old one goes away
+    const { local } = resolveContainerImage(realizer.plan, resource, realizer.imageMap);
+    containerCreateOptions(resource, { image: local, labels: {} });
+    await realizer.removeContainerRecord(old);
+    return realizer.createContainer(resource);
+}
+
+/** Removes every container, network and volume labelled with this run label (cleanup after a crashed run). */
+export async function removeByLabel(
+    docker: Dockerode,
+    runLabel: string,
+): Promise<{ containers: number; networks: number; volumes: number }> {
+    checkRunLabel(runLabel);
+    const filters = { label: [`${RUN_LABEL_KEY}=${runLabel}`] };
+    const counts = { containers: 0, networks: 0, volumes: 0 };
+    const failures: string[] = [];
+    for (const info of await docker.listContainers({ all: true, filters })) {
+        try {
+            await docker.getContainer(info.Id).remove({ force: true, v: true });
+            counts.containers++;
+        } catch (e) {
+            if (statusOf(e) !== 404) failures.push(`container ${info.Id.slice(0, 12)}: ${messageOf(e)}`);
+        }
+    }
+    for (const info of await docker.listNetworks({ filters })) {
+        try {
+            await docker.getNetwork(info.Id).remove();
+            counts.networks++;
+        } catch (e) {
+            if (statusOf(e) !== 404) failures.push(`network ${info.Name}: ${messageOf(e)}`);
+        }
+    }
+    const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+    for (const info of volumes) {
+        try {
+            await docker.getVolume(info.Name).remove();
+            counts.volumes++;
+        } catch (e) {
+            if (statusOf(e) !== 404) failures.push(`volume ${info.Name}: ${messageOf(e)}`);
+        }
+    }
+    if (failures.length > 0) throw new Error(`removeByLabel left objects behind: ${failures.join("; ")}`);
+    return counts;
+}
