@@ -9,5 +9,5 @@ const project = (name, extra = {}) => ({
 });
 
 module.exports = {
-    projects: [project("unit"), project("plan"), project("realize"), project("engine")],
+    projects: [project("unit"), project("plan"), project("realize"), project("engine", { globalTeardown: "<rootDir>/tests/engine/teardown.ts" })],
 };

@@ -1,0 +1,239 @@
+// What the engine tests share: the engine client, realized stacks, exec into containers, the
+// server's process as the host sees it, and a raw Redis-protocol client for connection tests.
+import * as fs from "fs";
+import * as net from "net";
+import { PassThrough } from "stream";
+import Dockerode from "dockerode";
+import type { Plan, PlanResource } from "../../tools/plan/evaluate";
+import { Realization, realize, removeByLabel } from "../../tools/realize/realizer";
+import { renderPlan } from "../helpers/planCli";
+
+/** Test images stand in for the upstream ones, only through this explicit mapping. */
+export const IMAGE_MAP = {
+    "docker.io/valkey/valkey:8.0.1-alpine": "openwebui-valkey-test/valkey:8.0.1",
+    "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:1",
+} as const;
+export const CONTAINER = "docker:index/container:Container";
+
+const ENGINE_ENV = "/tmp/openwebui-valkey-engine/env";
+
+/** The engine `tools/engine/docker-up.sh` started (or DOCKER_HOST's); fails with the fix when there is none. */
+export async function engine(): Promise<Dockerode> {
+    if (!process.env.DOCKER_HOST && fs.existsSync(ENGINE_ENV)) {
+        const m = /DOCKER_HOST=(\S+)/.exec(fs.readFileSync(ENGINE_ENV, "utf8"));
+        if (m) process.env.DOCKER_HOST = m[1].replace(/^["']|["']$/g, "");
+    }
+    const docker = new Dockerode();
+    try {
+        await docker.ping();
+    } catch (e) {
+        throw new Error(
+            `no Docker engine answers (${(e as Error).message}). Start one and build the test images: ` +
+                "`npm run engine:up && . /tmp/openwebui-valkey-engine/env && npm run engine:images` (as root), or run `bash .ci/run`",
+        );
+    }
+    for (const image of Object.values(IMAGE_MAP)) {
+        try {
+            await docker.getImage(image).inspect();
+        } catch {
+            throw new Error(`test image ${image} is missing: run \`npm run engine:images\``);
+        }
+    }
+    return docker;
+}
+
+/** Every engine test's run label starts with this, so the suite's teardown finds all leftovers. */
+export const TEST_LABEL_PREFIX = "engine-test-";
+
+/** A unique run label per test file, so a crashed run's leftovers can be found and removed. */
+export function runLabel(name: string): string {
+    return `${TEST_LABEL_PREFIX}${name}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+/** The stack's plan with secrets shown (the realizer needs them), with `--config` overrides. */
+export function realizablePlan(stack: string, config: Record<string, string | number | boolean> = {}): Plan {
+    return renderPlan(stack, { config, showSecrets: true });
+}
+
+export async function realizeStack(docker: Dockerode, label: string, stack: string, config: Record<string, string | number | boolean> = {}) {
+    const plan = realizablePlan(stack, config);
+    const realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
+    return { plan, realization };
+}
+
+/** Removes everything the label marks: after a failure as after success. */
+export async function cleanUp(docker: Dockerode, label: string, realizations: Realization[] = []): Promise<void> {
+    for (const r of realizations) {
+        await r.destroy().catch(() => undefined);
+    }
+    await removeByLabel(docker, label);
+}
+
+export function planResource(plan: Plan, name: string, type = CONTAINER): PlanResource {
+    const found = plan.resources.find((r) => r.name === name && r.type === type);
+    if (!found) throw new Error(`plan has no ${type} ${name}`);
+    return found;
+}
+
+export function envOf(resource: PlanResource): Record<string, string> {
+    return Object.fromEntries(((resource.inputs.envs as string[]) ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+/** Runs a command in a container; returns its exit code and output. */
+export async function exec(docker: Dockerode, container: string, cmd: string[], env: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+    const e = await docker.getContainer(container).exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
+    const stream = await e.start({ hijack: true, stdin: false });
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+    out.on("data", (c: Buffer) => chunks.out.push(c));
+    err.on("data", (c: Buffer) => chunks.err.push(c));
+    docker.modem.demuxStream(stream, out, err);
+    await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+            stream.destroy();
+            reject(new Error(`exec ${cmd.join(" ")} in ${container}: no end after 30 s`));
+        }, 30_000);
+        stream.on("end", () => {
+            clearTimeout(timer);
+            resolve();
+        });
+        stream.on("error", (e: Error) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+    });
+    const info = await e.inspect();
+    return { code: info.ExitCode ?? -1, stdout: Buffer.concat(chunks.out).toString(), stderr: Buffer.concat(chunks.err).toString() };
+}
+
+/** `valkey-cli` inside the Valkey container, authenticated by the container's own REDISCLI_AUTH unless `env` overrides it. */
+export async function valkeyCli(docker: Dockerode, container: string, args: string[], env: string[] = []): Promise<string> {
+    const r = await exec(docker, container, ["valkey-cli", ...args], env);
+    return (r.stdout + r.stderr).trim();
+}
+
+export async function inspect(docker: Dockerode, container: string) {
+    return docker.getContainer(container).inspect();
+}
+
+export async function healthOf(docker: Dockerode, container: string): Promise<string> {
+    return (await inspect(docker, container)).State.Health?.Status ?? "none";
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+        try {
+            const v = await check();
+            if (v !== undefined) return v;
+        } catch (e) {
+            last = e;
+        }
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+}
+
+export function waitForHealth(docker: Dockerode, container: string, status: "healthy" | "unhealthy", timeoutMs: number): Promise<string> {
+    return waitFor(`${container} to be ${status}`, timeoutMs, async () => ((await healthOf(docker, container)) === status ? status : undefined));
+}
+
+/** The main process of a container as the host's kernel reports it. */
+export interface HostProcess {
+    pid: number;
+    status: Record<string, string>;
+    limits: string;
+}
+
+export async function mainProcess(docker: Dockerode, container: string): Promise<HostProcess> {
+    const pid = (await inspect(docker, container)).State.Pid;
+    const status = Object.fromEntries(
+        fs
+            .readFileSync(`/proc/${pid}/status`, "utf8")
+            .split("\n")
+            .filter((l) => l.includes(":"))
+            .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
+    );
+    return { pid, status, limits: fs.readFileSync(`/proc/${pid}/limits`, "utf8") };
+}
+
+/** The soft and hard values of one line of /proc/<pid>/limits, e.g. "Max open files". */
+export function limit(limits: string, name: string): [string, string] {
+    const line = limits.split("\n").find((l) => l.startsWith(name));
+    if (!line) throw new Error(`no ${name} in limits`);
+    const parts = line.slice(name.length).trim().split(/\s+/);
+    return [parts[0], parts[1]];
+}
+
+/** Capability bit numbers (linux/capability.h) of the ones this project names. */
+export const CAP_BITS = { DAC_OVERRIDE: 1, SETGID: 6, SETUID: 7 } as const;
+export function capabilityMask(names: Array<keyof typeof CAP_BITS>): bigint {
+    return names.reduce((m, n) => m | (1n << BigInt(CAP_BITS[n])), 0n);
+}
+
+/**
+ * A raw Redis-protocol client over TCP: enough to hold idle connections open and see exactly
+ * what the server answers (and when it hangs up), which a pooling client would hide.
+ */
+export class RespConnection {
+    private buffer = "";
+    private waiters: Array<() => void> = [];
+    closed = false;
+    private constructor(private readonly socket: net.Socket) {
+        socket.setEncoding("utf8");
+        socket.on("data", (d: string) => {
+            this.buffer += d;
+            this.wake();
+        });
+        socket.on("close", () => {
+            this.closed = true;
+            this.wake();
+        });
+        socket.on("error", () => undefined);
+    }
+    private wake() {
+        for (const w of this.waiters.splice(0)) w();
+    }
+    static connect(port: number, host = "127.0.0.1"): Promise<RespConnection> {
+        return new Promise((resolve, reject) => {
+            const socket = net.connect({ port, host }, () => resolve(new RespConnection(socket)));
+            socket.once("error", reject);
+        });
+    }
+    /** Sends a command and returns the first reply line (e.g. "+PONG", "-NOAUTH ..."), or "(closed)". */
+    async command(...args: string[]): Promise<string> {
+        this.socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
+        return this.readLine(5000);
+    }
+    async readLine(timeoutMs: number): Promise<string> {
+        const deadline = Date.now() + timeoutMs;
+        while (!this.buffer.includes("\r\n")) {
+            if (this.closed) return "(closed)";
+            if (Date.now() > deadline) throw new Error("no reply");
+            await new Promise<void>((r) => {
+                this.waiters.push(r);
+                setTimeout(r, 100);
+            });
+        }
+        const i = this.buffer.indexOf("\r\n");
+        const line = this.buffer.slice(0, i);
+        this.buffer = this.buffer.slice(i + 2);
+        return line;
+    }
+    /** Resolves once the server has closed the connection. */
+    async waitClosed(timeoutMs: number): Promise<void> {
+        await waitFor("the server to close the connection", timeoutMs, async () => (this.closed ? true : undefined), 100);
+    }
+    end() {
+        this.socket.destroy();
+    }
+}
+
+/** GET on a port published on 127.0.0.1. */
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: await res.text() };
+}

@@ -1,0 +1,52 @@
+// The healthcheck is honest: healthy only when an authenticated PING answers PONG. With a wrong
+// password in its environment, or with the server paused, the container turns unhealthy.
+import Dockerode from "dockerode";
+import type { Plan } from "../../tools/plan/evaluate";
+import { Realization, realize } from "../../tools/realize/realizer";
+import { IMAGE_MAP, cleanUp, engine, envOf, healthOf, planResource, realizablePlan, runLabel, valkeyCli, waitForHealth } from "./harness";
+
+jest.setTimeout(180_000);
+
+let docker: Dockerode;
+const realizations: Realization[] = [];
+const label = runLabel("healthcheck");
+beforeAll(async () => {
+    docker = await engine();
+});
+afterAll(async () => {
+    await cleanUp(docker, label, realizations);
+});
+
+/** Only the ValkeyCache's part of a plan. */
+function valkeyOnly(plan: Plan): Plan {
+    return { ...plan, resources: plan.resources.filter((r) => r.type === "pulumi:pulumi:Stack" || r.urn.includes("ValkeyCache")) };
+}
+
+it("turns unhealthy when the password in its environment is not the server's", async () => {
+    const plan = valkeyOnly(realizablePlan("dev", { namePrefix: "wrongpass" }));
+    const container = planResource(plan, "valkey-container");
+    const password = envOf(container).REDISCLI_AUTH;
+    // The server keeps the declared password; the environment the healthcheck reads gets another.
+    const command = [...(container.inputs.command as string[])];
+    command[2] = command[2].replace('"$REDISCLI_AUTH"', `'${password}'`);
+    container.inputs = { ...container.inputs, command, envs: ["REDISCLI_AUTH=not-the-password"], wait: false };
+    const realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
+    realizations.push(realization);
+    await waitForHealth(docker, "wrongpass-valkey", "unhealthy", 40_000);
+    // The server itself is fine: the right password is answered.
+    expect(await valkeyCli(docker, "wrongpass-valkey", ["PING"], [`REDISCLI_AUTH=${password}`])).toBe("PONG");
+    expect(await valkeyCli(docker, "wrongpass-valkey", ["PING"])).toMatch(/WRONGPASS|NOAUTH/);
+});
+
+it("turns unhealthy while the server is paused, and healthy again after", async () => {
+    const plan = valkeyOnly(realizablePlan("dev", { namePrefix: "paused" }));
+    const realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
+    realizations.push(realization);
+    expect(await healthOf(docker, "paused-valkey")).toBe("healthy");
+    // A pause of 25 s: each probe then times out after 3 s, and 5 in a row make it unhealthy.
+    expect(await valkeyCli(docker, "paused-valkey", ["CLIENT", "PAUSE", "25000", "ALL"])).toBe("OK");
+    const pausedAt = Date.now();
+    await waitForHealth(docker, "paused-valkey", "unhealthy", 30_000);
+    expect(Date.now() - pausedAt).toBeLessThan(25_000);
+    await waitForHealth(docker, "paused-valkey", "healthy", 40_000);
+});

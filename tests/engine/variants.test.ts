@@ -1,0 +1,60 @@
+// Variants rendered with the plan's --config overrides: run as the valkey user with no capability
+// at all, and authentication off (which must behave as upstream, protected mode off).
+import Dockerode from "dockerode";
+import type { Realization } from "../../tools/realize/realizer";
+import { cleanUp, engine, exec, healthOf, httpGet, inspect, limit, mainProcess, realizeStack, runLabel, valkeyCli, waitFor } from "./harness";
+
+jest.setTimeout(180_000);
+
+let docker: Dockerode;
+const realizations: Realization[] = [];
+const label = runLabel("variants");
+beforeAll(async () => {
+    docker = await engine();
+});
+afterAll(async () => {
+    await cleanUp(docker, label, realizations);
+});
+
+it("run as the valkey user: uid 999 from the start, no capability in any set, hardening otherwise the same", async () => {
+    const { realization } = await realizeStack(docker, label, "dev", { namePrefix: "asvalkey", valkeyRunAsValkeyUser: true, openWebUIHostPort: 3201 });
+    realizations.push(realization);
+    expect(await healthOf(docker, "asvalkey-valkey")).toBe("healthy");
+    const info = await inspect(docker, "asvalkey-valkey");
+    expect(info.Config.User).toBe("999");
+    expect(info.HostConfig.CapAdd ?? []).toEqual([]);
+    expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+    const p = await mainProcess(docker, "asvalkey-valkey");
+    expect(p.status.Uid.split(/\s+/)).toEqual(["999", "999", "999", "999"]);
+    for (const set of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]) {
+        expect([set, BigInt(`0x${p.status[set]}`)]).toEqual([set, 0n]);
+    }
+    expect(p.status.NoNewPrivs).toBe("1");
+    expect(limit(p.limits, "Max open files")).toEqual(["10032", "10032"]);
+    expect((await exec(docker, "asvalkey-valkey", ["sh", "-c", "touch /etc/planted"])).code).not.toBe(0);
+    expect(await valkeyCli(docker, "asvalkey-valkey", ["SET", "k", "v"])).toBe("OK");
+    const report = await waitFor("the stand-in", 60_000, async () => {
+        const r = JSON.parse((await httpGet(3201, "/report")).body);
+        return r.ok ? r : undefined;
+    });
+    expect(report.pubsub_ok).toBe(true);
+});
+
+it("authentication off: healthy, and a client without a password is answered, as upstream", async () => {
+    const { plan, realization } = await realizeStack(docker, label, "dev", { namePrefix: "noauth", valkeyAuthentication: false, openWebUIHostPort: 3202 });
+    realizations.push(realization);
+    expect(await healthOf(docker, "noauth-valkey")).toBe("healthy");
+    // The container has no password in its environment at all.
+    expect((await inspect(docker, "noauth-valkey")).Config.Env?.some((e) => e.startsWith("REDISCLI_AUTH="))).toBe(false);
+    expect(await valkeyCli(docker, "noauth-valkey", ["PING"])).toBe("PONG");
+    expect(await valkeyCli(docker, "noauth-valkey", ["CONFIG", "GET", "protected-mode"])).toBe("protected-mode\nno");
+    // From another container on the network, the way Open WebUI connects.
+    const other = await exec(docker, "noauth-open-webui", ["python3", "-c", "import redis; print(redis.Redis(host='valkey').ping())"]);
+    expect(other.stdout.trim()).toBe("True");
+    expect(plan.resources.find((r) => r.name === "valkey-password")).toBeUndefined();
+    const report = await waitFor("the stand-in", 60_000, async () => {
+        const r = JSON.parse((await httpGet(3202, "/report")).body);
+        return r.ok ? r : undefined;
+    });
+    expect(report.redis).toMatchObject({ host: "valkey", db: 0, password_set: false });
+});
