@@ -5,9 +5,11 @@ const project = (name, extra = {}) => ({
     testEnvironment: "node",
     transform,
     testMatch: [`<rootDir>/tests/${name}/**/*.test.ts`],
+    // TypeScript first: after `npm run build`, compiled files sit beside the sources.
+    moduleFileExtensions: ["ts", "js", "json", "node"],
     ...extra,
 });
 
 module.exports = {
-    projects: [project("unit"), project("plan"), project("realize"), project("engine", { globalTeardown: "<rootDir>/tests/engine/teardown.ts" })],
+    projects: [project("unit"), project("plan"), project("realize"), project("engine", { globalTeardown: "<rootDir>/tests/engine/teardown.ts" }), project("package")],
 };

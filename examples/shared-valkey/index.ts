@@ -1,0 +1,46 @@
+// Two Open WebUI instances of ONE deployment behind one Valkey: what several instances need to act
+// as one (a load balancer in front of both ports is up to you).
+//   - one Redis-protocol server: sessions, token revocation and websocket rooms are shared;
+//   - one WEBUI_SECRET_KEY: a token signed by one instance is accepted by the other;
+//   - one REDIS_KEY_PREFIX: both read and write the same keys;
+//   - one PostgreSQL DATABASE_URL: SQLite in a data volume serves a single instance only.
+// Each instance keeps its own data volume (uploads, the default vector store): to share files too,
+// configure Open WebUI's external storage and vector database through `extraEnvs`.
+import * as pulumi from "@pulumi/pulumi";
+import { OpenWebUI, ValkeyCache } from "openwebui-valkey";
+
+const config = new pulumi.Config();
+const databaseUrl = config.requireSecret("databaseUrl");
+const redisKeyPrefix = config.get("redisKeyPrefix") ?? "open-webui";
+
+const cache = new ValkeyCache("shared-valkey", {
+    // Two instances with a few workers each: the defaults (maxclients 10000, timeout 1800) fit.
+    memoryLimitMb: 512,
+    maxmemoryMb: 384,
+});
+
+// What both instances have in common.
+const shared = {
+    redisUrl: cache.url,
+    networkName: cache.networkName,
+    redisServerTimeoutSeconds: cache.timeoutSeconds,
+    redisKeyPrefix,
+    databaseUrl,
+    uvicornWorkers: 2,
+};
+
+const first = new OpenWebUI("open-webui-1", {
+    ...shared,
+    hostPort: config.getNumber("firstHostPort") ?? 3000,
+});
+
+const second = new OpenWebUI("open-webui-2", {
+    ...shared,
+    // The first instance's generated key (secret): both sign and accept the same tokens.
+    secretKey: first.secretKey,
+    hostPort: config.getNumber("secondHostPort") ?? 3001,
+});
+
+export const urls = [first.url, second.url];
+export const containers = [first.containerName, second.containerName];
+export const valkeyContainer = cache.containerName;
