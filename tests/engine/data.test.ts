@@ -11,41 +11,46 @@ import type { Plan } from "../../tools/plan/evaluate";
 
 jest.setTimeout(180_000);
 
-let docker: Dockerode;
-let plan: Plan;
-let realization: Realization | undefined;
-const label = runLabel("data");
-const VALKEY = "keep-valkey";
+describe.each([
+    ["dev", 3203],
+    ["prod", 3204],
+])("on the %s stack", (stack, webPort) => {
+    let docker: Dockerode;
+    let plan: Plan;
+    let realization: Realization | undefined;
+    const label = runLabel(`data-${stack}`);
+    const VALKEY = `keep-${stack}-valkey`;
 
-beforeAll(async () => {
-    docker = await engine();
-    ({ plan, realization } = await realizeStack(docker, label, "dev", { namePrefix: "keep", openWebUIHostPort: 3203 }));
-});
-afterAll(async () => {
-    await cleanUp(docker, label, realization ? [realization] : []);
-});
-
-it("keeps keys across a replacement of the container on the same volume", async () => {
-    expect(await valkeyCli(docker, VALKEY, ["SET", "before-replace", "kept"])).toBe("OK");
-    const oldId = (await inspect(docker, VALKEY)).Id;
-    const newId = await replaceContainer(realization!, planResource(plan, "valkey-container"));
-    expect(newId).not.toBe(oldId);
-    await waitForHealth(docker, VALKEY, "healthy", 30_000);
-    expect(await valkeyCli(docker, VALKEY, ["GET", "before-replace"])).toBe("kept");
-});
-
-it("comes back healthy with its data after kill -9 of the server", async () => {
-    expect(await valkeyCli(docker, VALKEY, ["SET", "before-kill", "survives"])).toBe("OK");
-    await new Promise((r) => setTimeout(r, 2500));
-    const before = await inspect(docker, VALKEY);
-    process.kill(before.State.Pid, "SIGKILL");
-    const after = await waitFor("the restart policy to restart the container", 30_000, async () => {
-        const info = await inspect(docker, VALKEY);
-        return info.RestartCount > before.RestartCount && info.State.Running ? info : undefined;
+    beforeAll(async () => {
+        docker = await engine();
+        ({ plan, realization } = await realizeStack(docker, label, stack, { namePrefix: `keep-${stack}`, openWebUIHostPort: webPort }));
     });
-    expect(after.State.Pid).not.toBe(before.State.Pid);
-    await waitForHealth(docker, VALKEY, "healthy", 30_000);
-    expect(await valkeyCli(docker, VALKEY, ["GET", "before-kill"])).toBe("survives");
-    expect(await valkeyCli(docker, VALKEY, ["GET", "before-replace"])).toBe("kept");
-    expect((await valkeyCli(docker, VALKEY, ["INFO", "persistence"])).match(/aof_enabled:(\d)/)?.[1]).toBe("1");
+    afterAll(async () => {
+        await cleanUp(docker, label, realization ? [realization] : []);
+    });
+
+    it("keeps keys across a replacement of the container on the same volume", async () => {
+        expect(await valkeyCli(docker, VALKEY, ["SET", "before-replace", "kept"])).toBe("OK");
+        const oldId = (await inspect(docker, VALKEY)).Id;
+        const newId = await replaceContainer(realization!, planResource(plan, "valkey-container"));
+        expect(newId).not.toBe(oldId);
+        await waitForHealth(docker, VALKEY, "healthy", 30_000);
+        expect(await valkeyCli(docker, VALKEY, ["GET", "before-replace"])).toBe("kept");
+    });
+
+    it("comes back healthy with its data after kill -9 of the server", async () => {
+        expect(await valkeyCli(docker, VALKEY, ["SET", "before-kill", "survives"])).toBe("OK");
+        await new Promise((r) => setTimeout(r, 2500));
+        const before = await inspect(docker, VALKEY);
+        process.kill(before.State.Pid, "SIGKILL");
+        const after = await waitFor("the restart policy to restart the container", 30_000, async () => {
+            const info = await inspect(docker, VALKEY);
+            return info.RestartCount > before.RestartCount && info.State.Running ? info : undefined;
+        });
+        expect(after.State.Pid).not.toBe(before.State.Pid);
+        await waitForHealth(docker, VALKEY, "healthy", 30_000);
+        expect(await valkeyCli(docker, VALKEY, ["GET", "before-kill"])).toBe("survives");
+        expect(await valkeyCli(docker, VALKEY, ["GET", "before-replace"])).toBe("kept");
+        expect((await valkeyCli(docker, VALKEY, ["INFO", "persistence"])).match(/aof_enabled:(\d)/)?.[1]).toBe("1");
+    });
 });

@@ -22,31 +22,33 @@ function valkeyOnly(plan: Plan): Plan {
     return { ...plan, resources: plan.resources.filter((r) => r.type === "pulumi:pulumi:Stack" || r.urn.includes("ValkeyCache")) };
 }
 
-it("turns unhealthy when the password in its environment is not the server's", async () => {
-    const plan = valkeyOnly(realizablePlan("dev", { namePrefix: "wrongpass" }));
-    const container = planResource(plan, "valkey-container");
-    const password = envOf(container).REDISCLI_AUTH;
-    // The server keeps the declared password; the environment the healthcheck reads gets another.
-    const command = [...(container.inputs.command as string[])];
-    command[2] = command[2].replace('"$REDISCLI_AUTH"', `'${password}'`);
-    container.inputs = { ...container.inputs, command, envs: ["REDISCLI_AUTH=not-the-password"], wait: false };
-    const realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
-    realizations.push(realization);
-    await waitForHealth(docker, "wrongpass-valkey", "unhealthy", 40_000);
-    // The server itself is fine: the right password is answered.
-    expect(await valkeyCli(docker, "wrongpass-valkey", ["PING"], [`REDISCLI_AUTH=${password}`])).toBe("PONG");
-    expect(await valkeyCli(docker, "wrongpass-valkey", ["PING"])).toMatch(/WRONGPASS|NOAUTH/);
-});
+describe.each(["dev", "prod"])("on the %s stack", (stack) => {
+    it("turns unhealthy when the password in its environment is not the server's", async () => {
+        const plan = valkeyOnly(realizablePlan(stack, { namePrefix: `wrongpass-${stack}` }));
+        const container = planResource(plan, "valkey-container");
+        const password = envOf(container).REDISCLI_AUTH;
+        // The server keeps the declared password; the environment the healthcheck reads gets another.
+        const command = [...(container.inputs.command as string[])];
+        command[2] = command[2].replace('"$REDISCLI_AUTH"', `'${password}'`);
+        container.inputs = { ...container.inputs, command, envs: ["REDISCLI_AUTH=not-the-password"], wait: false };
+        const realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
+        realizations.push(realization);
+        await waitForHealth(docker, `wrongpass-${stack}-valkey`, "unhealthy", 40_000);
+        // The server itself is fine: the right password is answered.
+        expect(await valkeyCli(docker, `wrongpass-${stack}-valkey`, ["PING"], [`REDISCLI_AUTH=${password}`])).toBe("PONG");
+        expect(await valkeyCli(docker, `wrongpass-${stack}-valkey`, ["PING"])).toMatch(/WRONGPASS|NOAUTH/);
+    });
 
-it("turns unhealthy while the server is paused, and healthy again after", async () => {
-    const plan = valkeyOnly(realizablePlan("dev", { namePrefix: "paused" }));
-    const realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
-    realizations.push(realization);
-    expect(await healthOf(docker, "paused-valkey")).toBe("healthy");
-    // A pause of 25 s: each probe then times out after 3 s, and 5 in a row make it unhealthy.
-    expect(await valkeyCli(docker, "paused-valkey", ["CLIENT", "PAUSE", "25000", "ALL"])).toBe("OK");
-    const pausedAt = Date.now();
-    await waitForHealth(docker, "paused-valkey", "unhealthy", 30_000);
-    expect(Date.now() - pausedAt).toBeLessThan(25_000);
-    await waitForHealth(docker, "paused-valkey", "healthy", 40_000);
+    it("turns unhealthy while the server is paused, and healthy again after", async () => {
+        const plan = valkeyOnly(realizablePlan(stack, { namePrefix: `paused-${stack}` }));
+        const realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
+        realizations.push(realization);
+        expect(await healthOf(docker, `paused-${stack}-valkey`)).toBe("healthy");
+        // A pause of 25 s: each probe then times out after 3 s, and 5 in a row make it unhealthy.
+        expect(await valkeyCli(docker, `paused-${stack}-valkey`, ["CLIENT", "PAUSE", "25000", "ALL"])).toBe("OK");
+        const pausedAt = Date.now();
+        await waitForHealth(docker, `paused-${stack}-valkey`, "unhealthy", 30_000);
+        expect(Date.now() - pausedAt).toBeLessThan(25_000);
+        await waitForHealth(docker, `paused-${stack}-valkey`, "healthy", 40_000);
+    });
 });
