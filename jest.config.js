@@ -11,5 +11,5 @@ const project = (name, extra = {}) => ({
 });
 
 module.exports = {
-    projects: [project("unit"), project("plan"), project("realize"), project("engine", { globalTeardown: "<rootDir>/tests/engine/teardown.ts" }), project("package")],
+    projects: [project("unit"), project("plan"), project("realize"), project("engine", { globalSetup: "<rootDir>/tests/engine/setup.ts", globalTeardown: "<rootDir>/tests/engine/teardown.ts" }), project("package")],
 };

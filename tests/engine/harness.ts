@@ -45,9 +45,19 @@ export async function engine(): Promise<Dockerode> {
 /** Every engine test's run label starts with this, so the suite's teardown finds all leftovers. */
 export const TEST_LABEL_PREFIX = "engine-test-";
 
+/** The id of this `jest` run (set by tests/engine/setup.ts), so its teardown removes only its own leftovers. */
+export function testRunId(): string {
+    return process.env.OPENWEBUI_VALKEY_TEST_RUN ?? "local";
+}
+
 /** A unique run label per test file, so a crashed run's leftovers can be found and removed. */
 export function runLabel(name: string): string {
-    return `${TEST_LABEL_PREFIX}${name}-${process.pid}-${Date.now().toString(36)}`;
+    return `${TEST_LABEL_PREFIX}${name}-r${testRunId()}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+/** Whether a run label belongs to this jest run's engine tests. */
+export function isThisRunsLabel(label: string | undefined): boolean {
+    return label !== undefined && label.startsWith(TEST_LABEL_PREFIX) && label.includes(`-r${testRunId()}-`);
 }
 
 /** The stack's plan with secrets shown (the realizer needs them), with `--config` overrides. */

@@ -2,7 +2,7 @@
 // volume an engine test labelled, so that a crashed or failed test leaves nothing behind.
 import Dockerode from "dockerode";
 import { RUN_LABEL_KEY } from "../../tools/realize/realizer";
-import { TEST_LABEL_PREFIX, engine } from "./harness";
+import { engine, isThisRunsLabel } from "./harness";
 
 export default async function teardown(): Promise<void> {
     let docker: Dockerode;
@@ -11,7 +11,8 @@ export default async function teardown(): Promise<void> {
     } catch {
         return; // no engine: nothing can have been created
     }
-    const ours = (labels: Record<string, string> | undefined | null) => (labels?.[RUN_LABEL_KEY] ?? "").startsWith(TEST_LABEL_PREFIX);
+    // Only this run's: another run on the same engine may still be working.
+    const ours = (labels: Record<string, string> | undefined | null) => isThisRunsLabel(labels?.[RUN_LABEL_KEY]);
     const filters = { label: [RUN_LABEL_KEY] };
     const left: string[] = [];
     for (const c of await docker.listContainers({ all: true, filters })) {

@@ -1,4 +1,4 @@
-// Plan fixtures shared by the realizer tests.
+// Plan fixtures shared by the realizer's pure tests (mapping, plan reader, command line).
 
 import type { Plan, PlanResource } from "../../tools/realize/plan";
 

@@ -3,6 +3,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { SECRET_SIG, SECRET_SIG_VALUE } from "../realize/plan";
 import { StackConfig } from "./stackFiles";
 
 export interface PlanOptions {
@@ -42,12 +43,11 @@ export interface Evaluation {
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
-// How the engine's wire format marks a secret: { [SIG_KEY]: SECRET_SIG, value }.
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+// How the engine's wire format marks a secret: { [SECRET_SIG]: SECRET_SIG_VALUE, value } (the
+// constants are shared with the plan's reader, tools/realize/plan.ts).
 
 function isSecretValue(v: unknown): v is { value: unknown } {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
 }
 
 function unwrap(v: unknown): unknown {
