@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isSecretValue, unwrapSecrets } from "../../tools/plan/wireSecrets";
 
 /** A resource as the mock engine saw it. */
 export interface DeclaredResource {
@@ -8,25 +9,6 @@ export interface DeclaredResource {
     readonly inputs: Record<string, any>;
     /** Top-level input names whose value was marked secret. */
     readonly secretInputs: string[];
-}
-
-// How the mock engine hands over a secret value: { [SIG_KEY]: SECRET_SIG, value }.
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-function isSecretValue(v: unknown): v is { value: unknown } {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-function unwrapSecrets(v: unknown): unknown {
-    if (isSecretValue(v)) {
-        return unwrapSecrets(v.value);
-    }
-    if (Array.isArray(v)) {
-        return v.map(unwrapSecrets);
-    }
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-    }
-    return v;
 }
 
 /**

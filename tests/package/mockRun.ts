@@ -45,7 +45,9 @@ export interface MockRunResult {
     deepImportError: string | undefined;
 }
 
-// How the engine's wire format marks a secret: { [SIG_KEY]: SECRET_SIG, value }.
+// How the engine's wire format marks a secret: { [SIG_KEY]: SECRET_SIG, value }. Repeated from
+// tools/plan/wireSecrets.ts on purpose: this file runs alone inside a copy of an example, as a
+// consumer's program would, with nothing of this repository beside it.
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 

@@ -3,8 +3,8 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_SIG, SECRET_SIG_VALUE } from "../realize/plan";
 import { StackConfig } from "./stackFiles";
+import { isSecretValue, unwrapSecrets as unwrap } from "./wireSecrets";
 
 export interface PlanOptions {
     protect?: boolean;
@@ -43,26 +43,6 @@ export interface Evaluation {
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
-// How the engine's wire format marks a secret: { [SECRET_SIG]: SECRET_SIG_VALUE, value } (the
-// constants are shared with the plan's reader, tools/realize/plan.ts).
-
-function isSecretValue(v: unknown): v is { value: unknown } {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
-}
-
-function unwrap(v: unknown): unknown {
-    if (isSecretValue(v)) {
-        return unwrap(v.value);
-    }
-    if (Array.isArray(v)) {
-        return v.map(unwrap);
-    }
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
-    }
-    return v;
-}
-
 function hex(seed: string): string {
     return createHash("sha256").update(seed).digest("hex");
 }

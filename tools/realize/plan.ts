@@ -7,6 +7,7 @@
 // options in KNOWN_OPTIONS (aliases, ...) are accepted and dropped.
 
 import type { Plan, PlanOptions, PlanResource } from "../plan/evaluate";
+import { SECRET_SIG, SECRET_SIG_VALUE } from "../plan/wireSecrets";
 
 export type { Plan, PlanOptions, PlanResource };
 
@@ -61,13 +62,7 @@ export class PlanError extends Error {
 
 /** Pulumi's marker for a value that is only known after deployment (seen in previews). */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/**
- * Pulumi's marker key (and value) of a serialized secret: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`.
- * The one definition: the producer (tools/plan/evaluate.ts) imports them from here, a module without
- * dependencies, rather than the realizer importing the producer, which loads the Pulumi SDK.
- */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+export { SECRET_SIG, SECRET_SIG_VALUE } from "../plan/wireSecrets";
 
 export function describe(resource: Pick<PlanResource, "name" | "type">): string {
     return `${resource.name} (${resource.type})`;
