@@ -58,3 +58,19 @@ it("authentication off: healthy, and a client without a password is answered, as
     });
     expect(report.redis).toMatchObject({ host: "valkey", db: 0, password_set: false });
 });
+
+it("a user-supplied password with URL-special characters works for the healthcheck and, percent-encoded, for redis-py", async () => {
+    const password = "p@ss:w/rd?#%&= \"$x";
+    const { plan, realization } = await realizeStack(docker, label, "dev", { namePrefix: "special", valkeyPassword: password, openWebUIHostPort: 3205 });
+    realizations.push(realization);
+    expect(await healthOf(docker, "special-valkey")).toBe("healthy");
+    const web = plan.resources.find((r) => r.name === "open-webui-container")!;
+    const redisUrl = (web.inputs.envs as string[]).find((e) => e.startsWith("REDIS_URL="))!;
+    expect(redisUrl).toBe(`REDIS_URL=redis://:${encodeURIComponent(password)}@valkey:6379/0`);
+    const report = await waitFor("the stand-in", 60_000, async () => {
+        const r = JSON.parse((await httpGet(3205, "/report")).body);
+        return r.ok ? r : undefined;
+    });
+    expect(report).toMatchObject({ ping_ok: true, key_ok: true, pubsub_ok: true });
+    expect(await valkeyCli(docker, "special-valkey", ["PING"], [`REDISCLI_AUTH=${password}`])).toBe("PONG");
+});

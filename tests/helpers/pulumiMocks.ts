@@ -15,7 +15,7 @@ export interface DeclaredResource {
  * Installs Pulumi's mocks with realistic computed outputs and records every resource declared.
  * Must run before any resource is created (in a beforeAll of the test file).
  */
-export async function installMocks(stack = "test"): Promise<DeclaredResource[]> {
+export async function installMocks(stack = "test", options: { generatedPassword?: string } = {}): Promise<DeclaredResource[]> {
     const declared: DeclaredResource[] = [];
     await pulumi.runtime.setMocks(
         {
@@ -28,7 +28,10 @@ export async function installMocks(stack = "test"): Promise<DeclaredResource[]> 
                 });
                 switch (args.type) {
                     case "random:index/randomPassword:RandomPassword":
-                        return { id: `${args.name}-id`, state: { ...args.inputs, result: `generated${args.name.replace(/[^A-Za-z0-9]/g, "")}` } };
+                        return {
+                            id: `${args.name}-id`,
+                            state: { ...args.inputs, result: options.generatedPassword ?? `generated${args.name.replace(/[^A-Za-z0-9]/g, "")}` },
+                        };
                     case "docker:index/remoteImage:RemoteImage":
                         return { id: `sha256:image-${args.inputs.name}`, state: { ...args.inputs, imageId: `sha256:image-${args.inputs.name}` } };
                     default:

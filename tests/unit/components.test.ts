@@ -186,3 +186,22 @@ describe("OpenWebUI under mocks", () => {
         expect(await resolve(first.url)).toBe("http://127.0.0.1:3000");
     });
 });
+
+describe("a generated password with URL-special characters", () => {
+    // The component asks for letters and digits only, but should a generator ever hand back
+    // anything else, the URL still carries it percent-encoded and redis-py decodes it back.
+    const generated = "g@n:e/r?a#t%e&d";
+    let declared: DeclaredResource[];
+    beforeAll(async () => {
+        declared = await installMocks("test", { generatedPassword: generated });
+    });
+
+    it("survives inside the URL and reaches the server unchanged", async () => {
+        const cache = new ValkeyCache("special", {});
+        expect(await resolve(cache.url)).toBe("redis://:g%40n%3Ae%2Fr%3Fa%23t%25e%26d@valkey:6379/0");
+        await settle();
+        expect(findResource(declared, CONTAINER, "special-container").inputs.envs).toEqual([`REDISCLI_AUTH=${generated}`]);
+        const web = new OpenWebUI("special-web", { redisUrl: cache.url, networkName: cache.networkName });
+        expect(await resolve(web.websocketRedisUrl)).toBe("redis://:g%40n%3Ae%2Fr%3Fa%23t%25e%26d@valkey:6379/1");
+    });
+});
