@@ -3,6 +3,7 @@
 // once idle clients are reaped. Valkey is published on 127.0.0.1 for this variant only.
 import Dockerode from "dockerode";
 import type { Plan } from "../../tools/plan/evaluate";
+import { valkeySubPlan } from "../../tools/engine/benchSupport";
 import { Realization, realize } from "../../tools/realize/realizer";
 import { IMAGE_MAP, RespConnection, cleanUp, engine, envOf, planResource, realizablePlan, runLabel, valkeyCli } from "./harness";
 
@@ -30,7 +31,7 @@ describe.each([
             redisHealthCheckIntervalSeconds: 1,
         });
         // Only Valkey: the stand-in's own connections would blur the counts.
-        const plan: Plan = { ...full, resources: full.resources.filter((r) => r.type === "pulumi:pulumi:Stack" || r.urn.includes("ValkeyCache")) };
+        const plan: Plan = valkeySubPlan(full).plan;
         password = envOf(planResource(plan, "valkey-container")).REDISCLI_AUTH;
         realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });
     });

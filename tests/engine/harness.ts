@@ -71,6 +71,35 @@ export async function realizeStack(docker: Dockerode, label: string, stack: stri
     return { plan, realization };
 }
 
+/**
+ * One test file's hold on the engine: the client, its run label, and what it realized; registers
+ * the beforeAll that checks the engine and the afterAll that removes everything, failed or not.
+ */
+export interface EngineSession {
+    readonly docker: Dockerode;
+    readonly label: string;
+    readonly realizations: Realization[];
+}
+
+export function engineSession(name: string): EngineSession {
+    let docker: Dockerode | undefined;
+    const session: EngineSession = {
+        get docker() {
+            if (!docker) throw new Error("the engine is not ready yet: use the session inside tests or hooks");
+            return docker;
+        },
+        label: runLabel(name),
+        realizations: [],
+    };
+    beforeAll(async () => {
+        docker = await engine();
+    });
+    afterAll(async () => {
+        if (docker) await cleanUp(docker, session.label, session.realizations);
+    });
+    return session;
+}
+
 /** Removes everything the label marks: after a failure as after success. */
 export async function cleanUp(docker: Dockerode, label: string, realizations: Realization[] = []): Promise<void> {
     for (const r of realizations) {
