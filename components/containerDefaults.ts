@@ -9,3 +9,11 @@ export const LOG_OPTS: Readonly<Record<string, string>> = { "max-file": "1", "ma
 export const NO_NEW_PRIVILEGES = "no-new-privileges:true";
 /** Where a published port binds unless the user asks for more: this host only. */
 export const DEFAULT_HOST_ADDRESS = "127.0.0.1";
+
+/**
+ * Inputs whose change must replace a container although the provider would not: the provider
+ * records healthcheck edits in state only, and `#initerror` is the engine's key for a container
+ * whose create failed its wait (unhealthy or timed out): without it the next `up` only "updates"
+ * the record to success, with the broken container left running.
+ */
+export const CONTAINER_REPLACE_ON_CHANGES = ["healthcheck", "#initerror"];

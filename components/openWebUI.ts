@@ -1,19 +1,26 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
+import { CONTAINER_REPLACE_ON_CHANGES, LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
 import {
     OPEN_WEBUI_DATA_PATH,
     OPEN_WEBUI_PORT,
+    SECRET_ENV_FILE,
     checkConnection,
     envList,
-    openWebUIEnv,
+    openWebUIEntrypoint,
+    openWebUIHealthcheck,
+    openWebUIPublicEnv,
+    openWebUISecretEnv,
     resolveOpenWebUISettings,
+    shellEnvFile,
 } from "./openWebUISettings";
+import { volumeSetting } from "./valkeySettings";
+import { checkDockerName, checkImageReference, checkWhenResolved } from "./validation";
 
 /** The arguments of an {@link OpenWebUI}. */
 export interface OpenWebUIArgs {
-    /** App-state Redis URL (`REDIS_URL`): a ValkeyCache's `url`, or any `redis://` / `rediss://` endpoint. Required. */
+    /** App-state Redis URL (`REDIS_URL`): a ValkeyCache's `url`, or any `redis://` / `rediss://` endpoint. Required. Pass the cache in `dependsOn` so Open WebUI starts after a healthy server. */
     readonly redisUrl: pulumi.Input<string>;
     /** Docker network to join, e.g. a ValkeyCache's `networkName`. Required. */
     readonly networkName: pulumi.Input<string>;
@@ -45,24 +52,34 @@ export interface OpenWebUIArgs {
     readonly uvicornWorkers?: number;
     /** Database URL (`DATABASE_URL`, secret), e.g. PostgreSQL shared by several instances. Default: unset (SQLite in the data volume, one instance only). */
     readonly databaseUrl?: pulumi.Input<string>;
-    /** Further environment variables; a name this component manages is refused. Default: none. */
-    readonly extraEnvs?: { [name: string]: string };
-    /** Image to run. Default `ghcr.io/open-webui/open-webui:v0.6.36` (pinned). */
-    readonly image?: string;
+    /** Further environment variables, shown in previews; a name this component manages is refused. Default: none. */
+    readonly extraEnvs?: { [name: string]: pulumi.Input<string> };
+    /** Further environment variables that hold secrets (API keys, storage credentials): they go to the secrets file, never to `envs`. Default: none. */
+    readonly extraSecretEnvs?: { [name: string]: pulumi.Input<string> };
+    /** Image to run (checked against Docker's reference grammar). Default `ghcr.io/open-webui/open-webui:v0.6.36` (pinned). */
+    readonly image?: pulumi.Input<string>;
+    /** The image's start command, run after the entrypoint has read the secrets file. Default `["bash", "start.sh"]`, the official image's CMD. */
+    readonly command?: string[];
     /** Physical name of the container. Default: the component's name. */
     readonly containerName?: string;
     /** Name of the data volume to create, mounted at /app/backend/data. Default `<name>-data`. */
     readonly volumeName?: string;
     /** Use this existing volume instead of creating one. Default: unset. */
-    readonly existingVolumeName?: string;
+    readonly existingVolumeName?: pulumi.Input<string>;
     /** Keep the data volume on `pulumi destroy` and on replacement. Default `true`. */
     readonly retainDataOnDelete?: boolean;
+    /** Protect the data volume (Pulumi's `protect`); the container stays replaceable. Default `false`. */
+    readonly protectData?: boolean;
     /** Host port that publishes the web interface (container port 8080). Default `3000`. */
     readonly hostPort?: number;
     /** Address the host port binds to. Default `127.0.0.1` (this host only); a reverse proxy or `0.0.0.0` opens it further. */
     readonly hostAddress?: string;
-    /** Container memory limit in MB. Default: unset (no limit). */
+    /** Container memory limit in MB (no swap beyond it). Default: unset (no limit). */
     readonly memoryLimitMb?: number;
+    /** Seconds `pulumi up` waits for `/health` to answer; the first start migrates the database. Default `600`. */
+    readonly waitTimeoutSeconds?: number;
+    /** Seconds between SIGTERM and SIGKILL on stop, replacement and destroy, for in-flight requests (`destroyGraceSeconds`, `stopTimeout`). Default `30`. */
+    readonly stopGraceSeconds?: number;
 }
 
 /** Open WebUI on Docker, wired to a Redis-protocol server for app state, token revocation and websockets. */
@@ -95,22 +112,28 @@ export class OpenWebUI extends pulumi.ComponentResource {
             args.secretKey ??
                 new random.RandomPassword(`${name}-secret-key`, { length: 64, special: false }, { parent: this }).result,
         );
-        const env = pulumi
-            .all([args.redisUrl, args.websocketRedisUrl, args.redisServerTimeoutSeconds, secretKey, args.databaseUrl])
-            .apply(([redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, key, databaseUrl]) =>
-                openWebUIEnv(settings, { redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, secretKey: key, databaseUrl }),
+        const secretEnv = pulumi
+            .all([args.redisUrl, args.websocketRedisUrl, args.redisServerTimeoutSeconds, secretKey, args.databaseUrl, pulumi.all(settings.extraSecretEnvs)])
+            .apply(([redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, key, databaseUrl, extraSecretEnvs]) =>
+                openWebUISecretEnv(settings, { redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, secretKey: key, databaseUrl }, extraSecretEnvs),
             );
+        // Built from the settings and the plain extra values only: no secret reaches `envs`, so a
+        // changed value shows as itself in a preview instead of turning the whole list `[secret]`.
+        const publicEnvs = pulumi.all(settings.extraEnvs).apply((extraEnvs) => envList(openWebUIPublicEnv(settings, extraEnvs)));
 
         const volume = settings.createVolumeName
             ? new docker.Volume(
                   `${name}-data`,
                   { name: settings.createVolumeName },
-                  { parent: this, retainOnDelete: settings.retainDataOnDelete },
+                  { parent: this, retainOnDelete: settings.retainDataOnDelete, protect: settings.protectData },
               )
             : undefined;
+        const volumeName = volume
+            ? volume.name
+            : pulumi.output(checkWhenResolved(settings.volumeName, (v) => checkDockerName(volumeSetting(args), v)));
         const image = new docker.RemoteImage(
             `${name}-image`,
-            { name: settings.image, keepLocally: true },
+            { name: checkWhenResolved(settings.image, (v) => checkImageReference("image", v)), keepLocally: true },
             { parent: this },
         );
         const container = new docker.Container(
@@ -118,25 +141,45 @@ export class OpenWebUI extends pulumi.ComponentResource {
             {
                 name: settings.containerName,
                 image: image.imageId,
-                envs: pulumi.secret(env.apply(envList)),
+                entrypoints: openWebUIEntrypoint(),
+                command: [...settings.command],
+                envs: publicEnvs,
+                // Given at creation, before start; a change replaces the container like any env change.
+                uploads: [{ file: SECRET_ENV_FILE, content: pulumi.secret(secretEnv.apply(shellEnvFile)), permissions: "0400" }],
                 ports: [{ internal: OPEN_WEBUI_PORT, external: settings.hostPort, ip: settings.hostAddress, protocol: "tcp" }],
-                volumes: [{ volumeName: volume ? volume.name : settings.volumeName, containerPath: OPEN_WEBUI_DATA_PATH }],
+                volumes: [{ volumeName, containerPath: OPEN_WEBUI_DATA_PATH }],
                 networksAdvanced: [{ name: args.networkName }],
                 securityOpts: [NO_NEW_PRIVILEGES],
                 memory: settings.memoryLimitMb,
+                // Equal to the limit: no swap, and nothing for the provider's Read to report back differently.
+                memorySwap: settings.memoryLimitMb,
+                healthcheck: openWebUIHealthcheck(),
                 restart: RESTART_POLICY,
                 logDriver: LOG_DRIVER,
                 logOpts: { ...LOG_OPTS },
+                // `pulumi up` returns once /health answers, and a container that never does fails the update.
+                wait: true,
+                waitTimeout: settings.waitTimeoutSeconds,
+                // Uvicorn finishes in-flight requests on SIGTERM; the provider stops with this timeout on
+                // replacement and destroy (0, a kill, when unset), Docker on `docker stop`.
+                destroyGraceSeconds: settings.stopGraceSeconds,
+                stopTimeout: settings.stopGraceSeconds,
             },
-            { parent: this, deleteBeforeReplace: true },
+            {
+                parent: this,
+                deleteBeforeReplace: true,
+                replaceOnChanges: CONTAINER_REPLACE_ON_CHANGES,
+                // The order after Valkey: an explicit edge, never a data dependency (see ValkeyCache.url).
+                dependsOn: opts?.dependsOn,
+            },
         );
 
         const shownHost = settings.hostAddress === "0.0.0.0" ? "localhost" : settings.hostAddress.includes(":") ? `[${settings.hostAddress}]` : settings.hostAddress;
         this.url = container.name.apply(() => `http://${shownHost}:${settings.hostPort}`);
         this.secretKey = secretKey;
         this.containerName = container.name;
-        this.volumeName = volume ? volume.name : pulumi.output(settings.volumeName);
-        this.websocketRedisUrl = pulumi.secret(env.apply((e) => e.WEBSOCKET_REDIS_URL));
+        this.volumeName = volumeName;
+        this.websocketRedisUrl = pulumi.secret(secretEnv.apply((e) => e.WEBSOCKET_REDIS_URL));
 
         this.registerOutputs({
             url: this.url,

@@ -2,7 +2,9 @@ import type { OpenWebUIArgs } from "./openWebUI";
 import { DEFAULT_HOST_ADDRESS } from "./containerDefaults";
 import { parseRedisUrl, redactRedisUrl, redisUrlWithDb } from "./redisUrl";
 import { SettingError, collectSettingErrors } from "./settingError";
-import { checkDockerName, checkHostAddress, checkIntegerInRange, checkPort } from "./validation";
+import type * as pulumi from "@pulumi/pulumi";
+import { checkStopGrace, volumeSetting } from "./valkeySettings";
+import { checkDockerName, checkHostAddress, checkImageReference, checkIntegerInRange, checkPort, knownNow } from "./validation";
 
 /** A pinned release: `main` moves, and Open WebUI migrates its database on upgrade. */
 export const OPEN_WEBUI_IMAGE = "ghcr.io/open-webui/open-webui:v0.6.36";
@@ -24,7 +26,48 @@ export const OPEN_WEBUI_DEFAULTS = {
     hostPort: 3000,
     hostAddress: DEFAULT_HOST_ADDRESS,
     retainDataOnDelete: true,
+    protectData: false,
+    /** Uvicorn finishes in-flight requests on SIGTERM; this bounds how long it may take. */
+    stopGraceSeconds: 30,
+    /** The first start migrates the database and may take minutes. */
+    waitTimeoutSeconds: 600,
+    /** The official image's CMD (WORKDIR /app/backend); start.sh execs uvicorn, so it receives SIGTERM as PID 1. */
+    command: ["bash", "start.sh"],
 } as const;
+
+/**
+ * Where the container finds its secrets: a file given at creation (the provider's `uploads`) and
+ * read by the entrypoint before it execs the server, so that `envs` holds only reviewable values.
+ */
+export const SECRET_ENV_FILE = "/run/open-webui/secrets.env";
+
+/** The variables that carry secrets (passwords in URLs, the signing key): they go to SECRET_ENV_FILE. */
+export const SECRET_ENV_NAMES = ["DATABASE_URL", "REDIS_URL", "WEBSOCKET_REDIS_URL", "WEBUI_SECRET_KEY"] as const;
+
+/** Healthy when Open WebUI's own /health answers; durations in Go's canonical form, as the provider reads them back. */
+export function openWebUIHealthcheck() {
+    return {
+        tests: ["CMD-SHELL", `curl --silent --fail --max-time 4 http://127.0.0.1:${OPEN_WEBUI_PORT}/health > /dev/null || exit 1`],
+        interval: "10s",
+        timeout: "5s",
+        // Failures do not count while the first start migrates the database; a success counts at once.
+        startPeriod: "10m0s",
+        retries: 3,
+    };
+}
+
+/** Sources the secrets file, exports what it sets, then execs the image's command (which stays PID 1's). */
+export function openWebUIEntrypoint(): string[] {
+    return ["sh", "-c", `set -a && . ${SECRET_ENV_FILE} && set +a && exec "$@"`, "open-webui-entrypoint"];
+}
+
+/** `KEY='value'` lines for a POSIX shell to source: single quotes keep every character literal. */
+export function shellEnvFile(env: Readonly<Record<string, string>>): string {
+    return Object.keys(env)
+        .sort()
+        .map((key) => `${key}='${env[key].split("'").join(`'"'"'`)}'\n`)
+        .join("");
+}
 
 /**
  * Variables this component sets (or may set) itself. An extra variable of one of these names would
@@ -52,11 +95,12 @@ export const MANAGED_ENV_NAMES = [
 ] as const;
 
 export interface OpenWebUISettings {
-    readonly image: string;
+    readonly image: pulumi.Input<string>;
     readonly containerName: string;
     readonly createVolumeName?: string;
-    readonly volumeName: string;
+    readonly volumeName: pulumi.Input<string>;
     readonly retainDataOnDelete: boolean;
+    readonly protectData: boolean;
     readonly redisKeyPrefix: string;
     readonly redisHealthCheckIntervalSeconds: number;
     readonly redisSocketKeepalive: boolean;
@@ -67,10 +111,14 @@ export interface OpenWebUISettings {
     readonly websocketSentinelHosts: readonly string[];
     readonly websocketSentinelPort: number;
     readonly uvicornWorkers: number;
-    readonly extraEnvs: Readonly<Record<string, string>>;
+    readonly extraEnvs: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly extraSecretEnvs: Readonly<Record<string, pulumi.Input<string>>>;
     readonly hostPort: number;
     readonly hostAddress: string;
     readonly memoryLimitMb?: number;
+    readonly stopGraceSeconds: number;
+    readonly waitTimeoutSeconds: number;
+    readonly command: readonly string[];
 }
 
 export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs, "redisUrl" | "networkName">): OpenWebUISettings {
@@ -83,6 +131,7 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
         createVolumeName: args.existingVolumeName === undefined ? (args.volumeName ?? `${name}-data`) : undefined,
         volumeName: args.existingVolumeName ?? args.volumeName ?? `${name}-data`,
         retainDataOnDelete: args.retainDataOnDelete ?? d.retainDataOnDelete,
+        protectData: args.protectData ?? d.protectData,
         redisKeyPrefix: args.redisKeyPrefix ?? d.redisKeyPrefix,
         redisHealthCheckIntervalSeconds: args.redisHealthCheckIntervalSeconds ?? d.redisHealthCheckIntervalSeconds,
         redisSocketKeepalive: args.redisSocketKeepalive ?? d.redisSocketKeepalive,
@@ -95,13 +144,24 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
         websocketSentinelPort: args.websocketSentinelPort ?? redisSentinelPort,
         uvicornWorkers: args.uvicornWorkers ?? d.uvicornWorkers,
         extraEnvs: args.extraEnvs ?? {},
+        extraSecretEnvs: args.extraSecretEnvs ?? {},
         hostPort: args.hostPort ?? d.hostPort,
         hostAddress: args.hostAddress ?? d.hostAddress,
         memoryLimitMb: args.memoryLimitMb,
+        stopGraceSeconds: args.stopGraceSeconds ?? d.stopGraceSeconds,
+        waitTimeoutSeconds: args.waitTimeoutSeconds ?? d.waitTimeoutSeconds,
+        command: args.command ?? d.command,
     };
     collectSettingErrors([
         () => checkDockerName("containerName", s.containerName),
-        () => checkDockerName(args.existingVolumeName === undefined ? "volumeName" : "existingVolumeName", s.volumeName),
+        () => {
+            const image = knownNow(s.image);
+            if (image !== undefined) checkImageReference("image", image);
+        },
+        () => {
+            const volume = knownNow(s.volumeName);
+            if (volume !== undefined) checkDockerName(volumeSetting(args), volume);
+        },
         () => {
             if (args.existingVolumeName !== undefined && args.volumeName !== undefined) {
                 throw new SettingError("volumeName", args.volumeName, "it is given together with existingVolumeName", "give only one");
@@ -132,7 +192,21 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
         () => checkSentinelHosts("websocketSentinelHosts", s.websocketSentinelHosts),
         () => checkPort("redisSentinelPort", s.redisSentinelPort),
         () => checkPort("websocketSentinelPort", s.websocketSentinelPort),
-        () => checkExtraEnvs(s.extraEnvs),
+        () => checkExtraEnvs("extraEnvs", s.extraEnvs),
+        () => checkExtraEnvs("extraSecretEnvs", s.extraSecretEnvs),
+        () => {
+            const both = Object.keys(s.extraEnvs).filter((k) => k in s.extraSecretEnvs).sort();
+            if (both.length > 0) {
+                throw new SettingError(`extraSecretEnvs.${both[0]}`, "[secret]", "the variable is also in extraEnvs, and one value would silently override the other", "keep it in one of the two: extraSecretEnvs for secrets, extraEnvs for values reviewers may read");
+            }
+        },
+        () => checkStopGrace("stopGraceSeconds", s.stopGraceSeconds),
+        () => checkIntegerInRange("waitTimeoutSeconds", s.waitTimeoutSeconds, 10, 7200, "the wait for a healthy Open WebUI is a whole number of seconds from 10 to 7200; its first start migrates the database", "keep the default of 600"),
+        () => {
+            if (s.command.length === 0 || s.command.some((word) => typeof word !== "string" || word === "")) {
+                throw new SettingError("command", s.command, "the command that starts Open WebUI must be a non-empty list of non-empty words", 'keep the official image\'s ["bash", "start.sh"]');
+            }
+        },
         () => checkPort("hostPort", s.hostPort),
         () => checkHostAddress("hostAddress", s.hostAddress),
         () => {
@@ -152,13 +226,13 @@ function checkSentinelHosts(setting: string, hosts: readonly string[]): void {
     }
 }
 
-export function checkExtraEnvs(extraEnvs: Readonly<Record<string, string>>): void {
+export function checkExtraEnvs(setting: string, extraEnvs: Readonly<Record<string, unknown>>): void {
     for (const key of Object.keys(extraEnvs).sort()) {
         if ((MANAGED_ENV_NAMES as readonly string[]).includes(key)) {
-            throw new SettingError(`extraEnvs.${key}`, "[hidden]", "this component sets that variable itself and an extra value would silently override it", "use the component's own setting for it instead");
+            throw new SettingError(`${setting}.${key}`, "[hidden]", "this component sets that variable itself and an extra value would silently override it", "use the component's own setting for it instead");
         }
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-            throw new SettingError(`extraEnvs.${key}`, key, "an environment variable name is letters, digits and _ and does not start with a digit", "rename the variable");
+            throw new SettingError(`${setting}.${key}`, key, "an environment variable name is letters, digits and _ and does not start with a digit", "rename the variable");
         }
     }
 }
@@ -218,18 +292,13 @@ function checkRedisUrl(s: OpenWebUISettings, setting: string, url: string): void
     }
 }
 
-/** Open WebUI's environment, as a map; `openWebUIEnvList` turns it into the container's `envs`. */
-export function openWebUIEnv(s: OpenWebUISettings, c: ResolvedConnection): Record<string, string> {
-    checkConnection(s, c);
-    const websocketRedisUrl =
-        c.websocketRedisUrl ??
-        // Cluster has db 0 only: the websocket manager shares the URL. A standalone server (or a
-        // Sentinel-managed master) gets db 1, the tutorial's layout.
-        (s.redisCluster ? c.redisUrl : redisUrlWithDb(c.redisUrl, WEBSOCKET_DB, "redisUrl"));
+/**
+ * The variables a reviewer may read, from the settings alone (no secret reaches them, so `envs`
+ * stays legible in previews); `extraEnvs` values are given resolved.
+ */
+export function openWebUIPublicEnv(s: OpenWebUISettings, extraEnvs: Readonly<Record<string, string>> = {}): Record<string, string> {
     const env: Record<string, string> = {
-        ...s.extraEnvs,
-        REDIS_URL: c.redisUrl,
-        WEBSOCKET_REDIS_URL: websocketRedisUrl,
+        ...extraEnvs,
         ENABLE_WEBSOCKET_SUPPORT: "true",
         WEBSOCKET_MANAGER: "redis",
         REDIS_KEY_PREFIX: s.redisKeyPrefix,
@@ -243,7 +312,6 @@ export function openWebUIEnv(s: OpenWebUISettings, c: ResolvedConnection): Recor
             socket_connect_timeout: s.redisSocketConnectTimeoutSeconds,
             socket_keepalive: s.redisSocketKeepalive,
         }),
-        WEBUI_SECRET_KEY: c.secretKey,
         UVICORN_WORKERS: String(s.uvicornWorkers),
     };
     if (s.redisCluster) {
@@ -258,10 +326,32 @@ export function openWebUIEnv(s: OpenWebUISettings, c: ResolvedConnection): Recor
         env.WEBSOCKET_SENTINEL_HOSTS = s.websocketSentinelHosts.join(",");
         env.WEBSOCKET_SENTINEL_PORT = String(s.websocketSentinelPort);
     }
+    return env;
+}
+
+/** The variables that carry secrets (SECRET_ENV_NAMES and `extraSecretEnvs`), checked, for SECRET_ENV_FILE. */
+export function openWebUISecretEnv(s: OpenWebUISettings, c: ResolvedConnection, extraSecretEnvs: Readonly<Record<string, string>> = {}): Record<string, string> {
+    checkConnection(s, c);
+    const websocketRedisUrl =
+        c.websocketRedisUrl ??
+        // Cluster has db 0 only: the websocket manager shares the URL. A standalone server (or a
+        // Sentinel-managed master) gets db 1, the tutorial's layout.
+        (s.redisCluster ? c.redisUrl : redisUrlWithDb(c.redisUrl, WEBSOCKET_DB, "redisUrl"));
+    const env: Record<string, string> = {
+        ...extraSecretEnvs,
+        REDIS_URL: c.redisUrl,
+        WEBSOCKET_REDIS_URL: websocketRedisUrl,
+        WEBUI_SECRET_KEY: c.secretKey,
+    };
     if (c.databaseUrl !== undefined) {
         env.DATABASE_URL = c.databaseUrl;
     }
     return env;
+}
+
+/** Open WebUI's whole environment as the server sees it: the public variables and the secret file's. */
+export function openWebUIEnv(s: OpenWebUISettings, c: ResolvedConnection): Record<string, string> {
+    return { ...openWebUIPublicEnv(s), ...openWebUISecretEnv(s, c) };
 }
 
 /** `KEY=VALUE` strings sorted by key: a stable order keeps previews free of reordering noise. */

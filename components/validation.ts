@@ -1,3 +1,5 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseAll } from "@swimlane/docker-reference";
 import { SettingError } from "./settingError";
 
 // Docker's own rule for container and volume names (daemon/names: RestrictedNameChars). Network
@@ -48,4 +50,44 @@ export function checkIntegerInRange(
     if (!Number.isInteger(value) || value < min || value > max) {
         throw new SettingError(setting, value, why, fix);
     }
+}
+
+/**
+ * An image reference the Docker daemon accepts (lowercase repository, optional registry, tag and
+ * digest), checked with Docker's reference grammar so that a typo fails before any resource.
+ */
+export function checkImageReference(setting: string, value: string): void {
+    try {
+        parseAll(value);
+    } catch (e) {
+        throw new SettingError(
+            setting,
+            value,
+            `Docker would refuse this image reference (${(e as Error).message})`,
+            "write [registry/]repository[:tag][@sha256:digest] with a lowercase repository, e.g. docker.io/valkey/valkey:8.0.1-alpine",
+        );
+    }
+}
+
+/**
+ * A value that may arrive as an Output is checked when it resolves, with the same message as a
+ * plain value gets at plan time (the caller checks plain values with `knownNow` before any resource).
+ */
+export function checkWhenResolved<T>(value: pulumi.Input<T>, check: (resolved: T) => void): pulumi.Input<T> {
+    if (knownNow(value) !== undefined) {
+        return value;
+    }
+    return pulumi.output(value).apply((resolved) => {
+        check(resolved as T);
+        return resolved;
+    }) as pulumi.Output<T>;
+}
+
+function isPromiseLike(value: unknown): boolean {
+    return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+/** The value of an Input when it is known at plan time, else undefined. */
+export function knownNow<T>(value: pulumi.Input<T> | undefined): T | undefined {
+    return value === undefined || pulumi.Output.isInstance(value) || isPromiseLike(value) ? undefined : (value as T);
 }

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
+import { CONTAINER_REPLACE_ON_CHANGES, LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
 import { buildRedisUrl, checkDbIndex } from "./redisUrl";
 import {
     PASSWORD_ENV,
@@ -9,29 +9,34 @@ import {
     VALKEY_PORT,
     VALKEY_UID,
     checkPassword,
+    networkSetting,
     resolveValkeySettings,
     valkeyCapabilities,
     valkeyCommand,
     valkeyHealthcheck,
     valkeyUlimits,
+    volumeSetting,
 } from "./valkeySettings";
+import { checkDockerName, checkImageReference, checkWhenResolved } from "./validation";
 
 /** The arguments of a {@link ValkeyCache}. Every one is optional; defaults reproduce the tutorial, hardened. */
 export interface ValkeyCacheArgs {
-    /** Image to run. Default `docker.io/valkey/valkey:8.0.1-alpine`; a local image of that name is used before any pull. */
-    readonly image?: string;
+    /** Image to run (checked against Docker's reference grammar). Default `docker.io/valkey/valkey:8.0.1-alpine`; a local image of that name is used before any pull. */
+    readonly image?: pulumi.Input<string>;
     /** Physical name of the container. Default: the component's name. */
     readonly containerName?: string;
     /** Name of the Docker network to create. Default `<name>-network`. Conflicts with `existingNetworkName`. */
     readonly networkName?: string;
     /** Join this existing Docker network instead of creating one. Default: unset (a network is created). */
-    readonly existingNetworkName?: string;
+    readonly existingNetworkName?: pulumi.Input<string>;
     /** Name of the data volume to create, mounted at /data. Default `<name>-data`. Keep it stable: it holds the data. */
     readonly volumeName?: string;
     /** Use this existing volume for /data instead of creating one. Default: unset. It must be writable by uid 999 or owned by it. */
-    readonly existingVolumeName?: string;
+    readonly existingVolumeName?: pulumi.Input<string>;
     /** Keep the data volume on `pulumi destroy` and when the volume resource is replaced. Default `true`. */
     readonly retainDataOnDelete?: boolean;
+    /** Protect the data volume (Pulumi's `protect`): a destroy or replacement of it fails until unprotected. Only the volume; the container stays replaceable. Default `false`. */
+    readonly protectData?: boolean;
     /** DNS alias of the server on the network; the host in the connection URL. Default `valkey`. */
     readonly networkAlias?: string;
     /** Require a password. Default `true`; turning it off is an explicit choice and leaves the server open to anyone on the network. */
@@ -60,6 +65,8 @@ export interface ValkeyCacheArgs {
     readonly hostAddress?: string;
     /** Seconds `pulumi up` waits for the container to become healthy. Default `60`. */
     readonly waitTimeoutSeconds?: number;
+    /** Seconds between SIGTERM and SIGKILL on stop, replacement and destroy, for Valkey's shutdown save (`destroyGraceSeconds`, `stopTimeout`). Default `30`. */
+    readonly stopGraceSeconds?: number;
 }
 
 /**
@@ -67,7 +74,7 @@ export interface ValkeyCacheArgs {
  * connection URL that Open WebUI's `REDIS_URL` takes.
  */
 export class ValkeyCache extends pulumi.ComponentResource {
-    /** `redis://:<password>@<alias>:6379/0`, secret. Derived from the container, so consumers wait for a healthy server. */
+    /** `redis://:<password>@<alias>:6379/0`, secret. Built from plan-time values: order consumers after the server with `dependsOn: [cache]`. */
     public readonly url: pulumi.Output<string>;
     /** Host name of the server on the network (the network alias). */
     public readonly host: pulumi.Output<string>;
@@ -97,13 +104,13 @@ export class ValkeyCache extends pulumi.ComponentResource {
                   { name: settings.createVolumeName },
                   // A stable explicit name plus retainOnDelete: a destroy or a replacement leaves the
                   // data where it is, and a new volume resource of that name adopts it.
-                  { parent: this, retainOnDelete: settings.retainDataOnDelete },
+                  { parent: this, retainOnDelete: settings.retainDataOnDelete, protect: settings.protectData },
               )
             : undefined;
         const image = new docker.RemoteImage(
             `${name}-image`,
             // keepLocally: destroying this stack must not remove an image another stack runs.
-            { name: settings.image, keepLocally: true },
+            { name: checkWhenResolved(settings.image, (v) => checkImageReference("image", v)), keepLocally: true },
             { parent: this },
         );
 
@@ -122,8 +129,12 @@ export class ValkeyCache extends pulumi.ComponentResource {
             );
         }
 
-        const networkName = network ? network.name : pulumi.output(settings.networkName);
-        const volumeName = volume ? volume.name : pulumi.output(settings.volumeName);
+        const networkName = network
+            ? network.name
+            : pulumi.output(checkWhenResolved(settings.networkName, (v) => checkDockerName(networkSetting(args), v)));
+        const volumeName = volume
+            ? volume.name
+            : pulumi.output(checkWhenResolved(settings.volumeName, (v) => checkDockerName(volumeSetting(args), v)));
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -137,6 +148,9 @@ export class ValkeyCache extends pulumi.ComponentResource {
                 readOnly: true,
                 ulimits: valkeyUlimits(settings),
                 memory: settings.memoryLimitMb,
+                // Equal to the limit: no swap. Unset, the daemon sets twice the limit (swap allowed), Read
+                // stores that, and every later `up` would propose to change it back.
+                memorySwap: settings.memoryLimitMb,
                 healthcheck: valkeyHealthcheck(),
                 restart: RESTART_POLICY,
                 logDriver: LOG_DRIVER,
@@ -150,18 +164,24 @@ export class ValkeyCache extends pulumi.ComponentResource {
                 // `pulumi up` returns only once the healthcheck passes, so dependants start after a healthy server.
                 wait: true,
                 waitTimeout: settings.waitTimeoutSeconds,
+                // SIGTERM makes Valkey fsync the AOF and save before it exits; the provider stops with
+                // this timeout on replacement and destroy (0, a kill, when unset), Docker on `docker stop`.
+                destroyGraceSeconds: settings.stopGraceSeconds,
+                stopTimeout: settings.stopGraceSeconds,
             },
             {
                 parent: this,
                 // A fixed name (and host port) cannot exist twice, so the old container goes first.
                 deleteBeforeReplace: true,
-                // The provider updates healthcheck edits in state only; replacing makes them real.
-                replaceOnChanges: ["healthcheck"],
+                replaceOnChanges: CONTAINER_REPLACE_ON_CHANGES,
             },
         );
 
-        this.host = container.name.apply(() => settings.networkAlias);
-        this.port = container.name.apply(() => VALKEY_PORT);
+        // Known at plan time, not derived from the container: a consumer of the URL must not carry the
+        // container as a property dependency, or replacing Valkey (delete-first) would replace it too.
+        // Order consumers after a healthy Valkey with `dependsOn: [cache]` instead.
+        this.host = pulumi.output(settings.networkAlias);
+        this.port = pulumi.output(VALKEY_PORT);
         this.password = password ?? pulumi.output(undefined);
         this.timeoutSeconds = pulumi.output(settings.timeoutSeconds);
         this.networkName = networkName;

@@ -1,6 +1,7 @@
 import type { ValkeyCacheArgs } from "./valkeyCache";
 import { SettingError, collectSettingErrors } from "./settingError";
-import { checkDockerName, checkHostAddress, checkIntegerInRange, checkPort } from "./validation";
+import type * as pulumi from "@pulumi/pulumi";
+import { checkDockerName, checkHostAddress, checkImageReference, checkIntegerInRange, checkPort, knownNow } from "./validation";
 
 /** The tutorial's image, pinned. */
 export const VALKEY_IMAGE = "docker.io/valkey/valkey:8.0.1-alpine";
@@ -30,19 +31,22 @@ export const VALKEY_DEFAULTS = {
     hostAddress: "127.0.0.1",
     retainDataOnDelete: true,
     waitTimeoutSeconds: 60,
+    /** Time for the shutdown save (AOF fsync and RDB) before the container is killed. */
+    stopGraceSeconds: 30,
+    protectData: false,
     /** The tutorial's `--save 30 1`: a snapshot 30 s after any write. */
     save: "30 1",
 } as const;
 
 /** ValkeyCacheArgs with every default applied and every plain value checked. */
 export interface ValkeySettings {
-    readonly image: string;
+    readonly image: pulumi.Input<string>;
     readonly containerName: string;
     /** The network to create, or undefined when joining `existingNetworkName`. */
     readonly createNetworkName?: string;
-    readonly networkName: string;
+    readonly networkName: pulumi.Input<string>;
     readonly createVolumeName?: string;
-    readonly volumeName: string;
+    readonly volumeName: pulumi.Input<string>;
     readonly networkAlias: string;
     readonly authentication: boolean;
     readonly maxclients: number;
@@ -57,6 +61,8 @@ export interface ValkeySettings {
     readonly hostAddress: string;
     readonly retainDataOnDelete: boolean;
     readonly waitTimeoutSeconds: number;
+    readonly stopGraceSeconds: number;
+    readonly protectData: boolean;
 }
 
 /** Applies the defaults and validates; throws a SettingError naming each bad setting before any resource exists. */
@@ -83,11 +89,18 @@ export function resolveValkeySettings(name: string, args: ValkeyCacheArgs): Valk
         hostAddress: args.hostAddress ?? d.hostAddress,
         retainDataOnDelete: args.retainDataOnDelete ?? d.retainDataOnDelete,
         waitTimeoutSeconds: args.waitTimeoutSeconds ?? d.waitTimeoutSeconds,
+        stopGraceSeconds: args.stopGraceSeconds ?? d.stopGraceSeconds,
+        protectData: args.protectData ?? d.protectData,
+    };
+    const known = (value: pulumi.Input<string>, check: (v: string) => void) => () => {
+        const v = knownNow(value);
+        if (v !== undefined) check(v);
     };
     collectSettingErrors([
         () => checkDockerName("containerName", s.containerName),
-        () => checkDockerName(args.existingNetworkName === undefined ? "networkName" : "existingNetworkName", s.networkName),
-        () => checkDockerName(args.existingVolumeName === undefined ? "volumeName" : "existingVolumeName", s.volumeName),
+        known(s.image, (v) => checkImageReference("image", v)),
+        known(s.networkName, (v) => checkDockerName(networkSetting(args), v)),
+        known(s.volumeName, (v) => checkDockerName(volumeSetting(args), v)),
         () => checkDockerName("networkAlias", s.networkAlias),
         () => {
             if (args.existingNetworkName !== undefined && args.networkName !== undefined) {
@@ -134,9 +147,48 @@ export function resolveValkeySettings(name: string, args: ValkeyCacheArgs): Valk
             }
         },
         () => checkHostAddress("hostAddress", s.hostAddress),
+        () => checkPublishedWithoutAuthentication(s),
+        () => checkStopGrace("stopGraceSeconds", s.stopGraceSeconds),
         () => checkIntegerInRange("waitTimeoutSeconds", s.waitTimeoutSeconds, 1, 3600, "the wait for a healthy Valkey is a whole number of seconds from 1 to 3600", "keep the default of 60"),
     ]);
     return s;
+}
+
+/** The setting that names the network, for messages: the one the user gave. */
+export function networkSetting(args: Pick<ValkeyCacheArgs, "existingNetworkName">): string {
+    return args.existingNetworkName === undefined ? "networkName" : "existingNetworkName";
+}
+
+export function volumeSetting(args: { readonly existingVolumeName?: unknown }): string {
+    return args.existingVolumeName === undefined ? "volumeName" : "existingVolumeName";
+}
+
+/** Whether a bind address keeps a published port on this host (127.0.0.0/8 or ::1). */
+export function isLoopbackAddress(address: string): boolean {
+    return /^127\./.test(address) || address === "::1";
+}
+
+function checkPublishedWithoutAuthentication(s: ValkeySettings): void {
+    if (s.hostPort !== undefined && !s.authentication && !isLoopbackAddress(s.hostAddress)) {
+        throw new SettingError(
+            "hostAddress",
+            s.hostAddress,
+            `Valkey without authentication would answer anyone who reaches ${s.hostAddress}:${s.hostPort}, who could then read sessions and delete the records of revoked tokens; this component offers no TLS, so even a password would cross that network in clear text`,
+            "keep hostAddress 127.0.0.1 (reach it from elsewhere through an SSH tunnel or a TLS proxy), or turn authentication on and publish only on a trusted network",
+        );
+    }
+}
+
+/** Seconds between SIGTERM and SIGKILL when the container is stopped, replaced or destroyed. */
+export function checkStopGrace(setting: string, value: number): void {
+    checkIntegerInRange(
+        setting,
+        value,
+        1,
+        3600,
+        "the stop grace period is a whole number of seconds from 1 to 3600; without one the provider kills the container at once, with no clean shutdown",
+        "keep the default of 30",
+    );
 }
 
 export function checkTimeout(setting: string, value: number): void {
@@ -262,7 +314,9 @@ export function valkeyHealthcheck() {
 export function valkeyCapabilities(s: ValkeySettings): { drops: string[]; adds?: string[] } {
     // Started as root, the entrypoint chowns /data (DAC_OVERRIDE) and steps down with setpriv
     // (SETUID, SETGID); started as the valkey user it needs nothing at all.
-    return s.runAsValkeyUser ? { drops: ["ALL"] } : { drops: ["ALL"], adds: ["DAC_OVERRIDE", "SETGID", "SETUID"] };
+    // Written with the CAP_ prefix, as the daemon reports them: the provider's Read stores the
+    // daemon's form and `capabilities` forces replacement, so any other spelling replaces Valkey on every `up`.
+    return s.runAsValkeyUser ? { drops: ["ALL"] } : { drops: ["ALL"], adds: ["CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"] };
 }
 
 export function valkeyUlimits(s: ValkeySettings): { name: string; soft: number; hard: number }[] {

@@ -13,14 +13,17 @@ async function main(): Promise<void> {
         "test",
         false,
     );
-    const [redisUrl, timeout] = process.argv.slice(2);
+    const [redisUrl, timeout, image] = process.argv.slice(2);
     const web = new OpenWebUI("late", {
         redisUrl: pulumi.secret(redisUrl),
         networkName: "net",
         redisServerTimeoutSeconds: pulumi.output(Number(timeout)),
+        image: image === undefined ? undefined : pulumi.output(image),
     });
     const websocketUrl = await (web.websocketRedisUrl as any).promise();
     process.stdout.write(`websocket ${websocketUrl}\n`);
+    const container = await (web.containerName as any).promise();
+    process.stdout.write(`container ${container}\n`);
 }
 
 main();

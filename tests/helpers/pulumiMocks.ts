@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretValue, unwrapSecrets } from "../../tools/plan/wireSecrets";
+import { execFileSync } from "child_process";
+import { containsSecret, unwrapSecrets } from "../../tools/plan/wireSecrets";
 
 /** A resource as the mock engine saw it. */
 export interface DeclaredResource {
@@ -7,8 +8,10 @@ export interface DeclaredResource {
     readonly name: string;
     /** Inputs with secrets unwrapped. */
     readonly inputs: Record<string, any>;
-    /** Top-level input names whose value was marked secret. */
+    /** Top-level input names whose value holds a secret anywhere (the engine then hides the whole property). */
     readonly secretInputs: string[];
+    /** The provider reference the engine received (`urn::id`), when one was set explicitly or inherited. */
+    readonly provider?: string;
 }
 
 /**
@@ -24,7 +27,8 @@ export async function installMocks(stack = "test", options: { generatedPassword?
                     type: args.type,
                     name: args.name,
                     inputs: unwrapSecrets(args.inputs) as Record<string, any>,
-                    secretInputs: Object.keys(args.inputs).filter((k) => isSecretValue(args.inputs[k])),
+                    secretInputs: Object.keys(args.inputs).filter((k) => containsSecret(args.inputs[k])),
+                    provider: args.provider,
                 });
                 switch (args.type) {
                     case "random:index/randomPassword:RandomPassword":
@@ -69,4 +73,17 @@ export function findResource(declared: DeclaredResource[], type: string, name: s
         throw new Error(`no ${type} named ${name} among: ${declared.map((r) => `${r.type}/${r.name}`).join(", ")}`);
     }
     return found;
+}
+
+/** What a POSIX shell's `set -a; . file` exports from an env file: the file is really sourced. */
+export function sourceEnvFile(content: string): Record<string, string> {
+    const script = 'f=$(mktemp); printf "%s" "$1" > "$f"; env -i sh -c \'set -a; . "$1"; set +a; rm -f "$1"; env -0\' sh "$f"';
+    const out = execFileSync("sh", ["-c", script, "sh", content], { encoding: "utf8" });
+    const env: Record<string, string> = {};
+    for (const entry of out.split("\0").filter(Boolean)) {
+        const eq = entry.indexOf("=");
+        env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    for (const shellOwn of ["PWD", "OLDPWD", "SHLVL", "_"]) delete env[shellOwn];
+    return env;
 }

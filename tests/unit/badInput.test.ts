@@ -34,6 +34,9 @@ const stackCases: Array<[string, Partial<Record<ConfigKey, string>>, RegExp]> = 
     ["prefix with tutorial names", { useTutorialNames: "true", namePrefix: "dev" }, /namePrefix = "dev": it is set together with useTutorialNames.*Fix:/],
     ["database URL that is no URL", { databaseUrl: "db.example.com" }, /databaseUrl = "\[secret\]": it is not a database URL.*Fix:/],
     ["process bound too small", { valkeyMaxProcesses: "4" }, /valkeyMaxProcesses = 4: .*Fix:/],
+    ["image Docker would refuse", { valkeyImage: "Valkey/valkey:8.0.1" }, /valkeyImage = "Valkey\/valkey:8.0.1": Docker would refuse this image reference \(.*must be lowercase\).*Fix:/],
+    ["image with two tags", { openWebUIImage: "ghcr.io/open-webui/open-webui:v1:v2" }, /openWebUIImage = "ghcr.io\/open-webui\/open-webui:v1:v2": Docker would refuse this image reference.*Fix:/],
+    ["open Valkey on every interface", { valkeyAuthentication: "false", valkeyHostPort: "6379", valkeyHostAddress: "0.0.0.0" }, /valkeyHostAddress = "0.0.0.0": Valkey without authentication would answer anyone who reaches 0.0.0.0:6379.*no TLS.*Fix: keep hostAddress 127.0.0.1/],
 ];
 
 describe("bad stack configuration", () => {
@@ -76,6 +79,9 @@ describe("bad component arguments", () => {
         ["volume name", { volumeName: "data volume" }, /volumeName = "data volume": Docker names/],
         ["host port", { hostPort: 0 }, /hostPort = 0: a TCP port/],
         ["maxmemory over the limit's share", { memoryLimitMb: 256, maxmemoryMb: 250 }, /maxmemoryMb = 250: it exceeds 75%/],
+        ["image reference", { image: "valkey:8.0.1@sha256:abc" }, /image = "valkey:8.0.1@sha256:abc": Docker would refuse this image reference/],
+        ["no authentication on a public address", { authentication: false, hostPort: 6390, hostAddress: "192.0.2.10" }, /hostAddress = "192.0.2.10": Valkey without authentication/],
+        ["stop grace of 0", { stopGraceSeconds: 0 }, /stopGraceSeconds = 0: the stop grace period is a whole number of seconds from 1 to 3600; without one the provider kills the container at once/],
     ];
     it.each(valkeyCases)("ValkeyCache: %s, before any child exists", (_title, args, message) => {
         const before = declared.length;
@@ -98,6 +104,10 @@ describe("bad component arguments", () => {
         ["Cluster with Sentinel", { redisCluster: true, redisSentinelHosts: ["s1"] }, /redisCluster = true: Cluster and Sentinel exclude each other/],
         ["Sentinel host with port", { redisSentinelHosts: ["s1:26379"] }, /redisSentinelHosts = .*is not a host name/],
         ["empty secret key", { secretKey: "" }, /secretKey = "\[secret\]": an empty key/],
+        ["image reference", { image: "ghcr.io/open-webui/open-webui:" }, /image = "ghcr.io\/open-webui\/open-webui:": Docker would refuse/],
+        ["wait shorter than a first start", { waitTimeoutSeconds: 5 }, /waitTimeoutSeconds = 5: .*first start migrates the database/],
+        ["empty command", { command: [] }, /command = \[\]: the command that starts Open WebUI must be a non-empty list/],
+        ["secret extra variable that is also public", { extraEnvs: { TOKEN_A: "x" }, extraSecretEnvs: { TOKEN_A: "y" } }, /extraSecretEnvs.TOKEN_A = "\[secret\]": the variable is also in extraEnvs/],
     ];
     it.each(webCases)("OpenWebUI: %s, before any child exists", (_title, args, message) => {
         const before = declared.length;

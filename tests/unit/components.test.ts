@@ -1,6 +1,7 @@
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OpenWebUI, ValkeyCache } from "../../components";
-import { DeclaredResource, findResource, installMocks, isSecret, resolve, settle } from "../helpers/pulumiMocks";
+import { DeclaredResource, findResource, installMocks, isSecret, resolve, settle, sourceEnvFile } from "../helpers/pulumiMocks";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -37,7 +38,8 @@ describe("ValkeyCache under mocks", () => {
         // Only the environment holds the password: it is secret, the command stays readable.
         expect(findResource(declared, CONTAINER, "valkey-container").secretInputs).toEqual(["envs"]);
         expect(c.healthcheck).toEqual({ tests: ["CMD-SHELL", `[ "$(valkey-cli ping)" = 'PONG' ]`], interval: "1s", timeout: "3s", startPeriod: "5s", retries: 5 });
-        expect(c.capabilities).toEqual({ drops: ["ALL"], adds: ["DAC_OVERRIDE", "SETGID", "SETUID"] });
+        // The daemon reports added capabilities with the CAP_ prefix; any other spelling would replace Valkey on every `up`.
+        expect(c.capabilities).toEqual({ drops: ["ALL"], adds: ["CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"] });
         expect(c.securityOpts).toEqual(["no-new-privileges:true"]);
         expect(c.readOnly).toBe(true);
         expect(c.ulimits).toEqual([{ name: "nofile", soft: 10032, hard: 10032 }]);
@@ -51,6 +53,10 @@ describe("ValkeyCache under mocks", () => {
         expect(c.ports).toBeUndefined();
         expect(c.user).toBeUndefined();
         expect(c.memory).toBeUndefined();
+        expect(c.memorySwap).toBeUndefined();
+        // A graceful stop on replacement, destroy and `docker stop`: Valkey's shutdown save needs it.
+        expect(c.destroyGraceSeconds).toBe(30);
+        expect(c.stopTimeout).toBe(30);
     });
 
     it("outputs a secret URL with the password and the alias, and the names", async () => {
@@ -86,6 +92,8 @@ describe("ValkeyCache under mocks", () => {
         expect(c.capabilities).toEqual({ drops: ["ALL"] });
         expect(c.ports).toEqual([{ internal: 6379, external: 6380, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(c.memory).toBe(512);
+        // No swap: equal to the limit, as the daemon then reports it back.
+        expect(c.memorySwap).toBe(512);
         expect(c.command).toEqual(expect.arrayContaining(["--maxmemory", "384mb"]));
         expect(c.ulimits).toContainEqual({ name: "nproc", soft: 128, hard: 128 });
     });
@@ -116,10 +124,18 @@ describe("OpenWebUI under mocks", () => {
     let cache: ValkeyCache;
     let first: OpenWebUI;
     let second: OpenWebUI;
-    const envOf = (name: string): Record<string, string> =>
+    const publicEnvOf = (name: string): Record<string, string> =>
         Object.fromEntries(
             (findResource(declared, CONTAINER, `${name}-container`).inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
         );
+    /** The secrets file as the entrypoint's shell reads it. */
+    const secretEnvOf = (name: string): Record<string, string> => {
+        const uploads = findResource(declared, CONTAINER, `${name}-container`).inputs.uploads as Array<{ file: string; content: string; permissions: string }>;
+        expect(uploads.map((u) => [u.file, u.permissions])).toEqual([["/run/open-webui/secrets.env", "0400"]]);
+        return sourceEnvFile(uploads[0].content);
+    };
+    /** The environment the server sees: the public variables, then what the entrypoint sources. */
+    const envOf = (name: string): Record<string, string> => ({ ...publicEnvOf(name), ...secretEnvOf(name) });
 
     beforeAll(async () => {
         declared = await installMocks();
@@ -179,8 +195,37 @@ describe("OpenWebUI under mocks", () => {
         expect(a.logOpts).toEqual({ "max-size": "1m", "max-file": "1" });
     });
 
-    it("keeps the secret key, the websocket URL and the environment secret", async () => {
-        expect(findResource(declared, CONTAINER, "web-a-container").secretInputs).toEqual(["envs"]);
+    it("keeps secrets out of envs: they reach the server through an uploaded file its entrypoint sources", () => {
+        const a = findResource(declared, CONTAINER, "web-a-container");
+        expect(Object.keys(publicEnvOf("web-a")).sort()).toEqual([
+            "ENABLE_WEBSOCKET_SUPPORT", "REDIS_HEALTH_CHECK_INTERVAL", "REDIS_KEY_PREFIX", "REDIS_SOCKET_CONNECT_TIMEOUT",
+            "REDIS_SOCKET_KEEPALIVE", "UVICORN_WORKERS", "WEBSOCKET_MANAGER", "WEBSOCKET_REDIS_OPTIONS",
+        ]);
+        expect(JSON.stringify(a.inputs.envs)).not.toMatch(/generated|postgresql/);
+        expect(Object.keys(secretEnvOf("web-a")).sort()).toEqual(["DATABASE_URL", "REDIS_URL", "WEBSOCKET_REDIS_URL", "WEBUI_SECRET_KEY"]);
+        expect(a.inputs.entrypoints).toEqual(["sh", "-c", 'set -a && . /run/open-webui/secrets.env && set +a && exec "$@"', "open-webui-entrypoint"]);
+        expect(a.inputs.command).toEqual(["bash", "start.sh"]);
+    });
+
+    it("waits for a healthy /health, stops gracefully and has no swap beyond a memory limit", async () => {
+        const a = findResource(declared, CONTAINER, "web-a-container").inputs;
+        expect(a.healthcheck).toEqual({
+            tests: ["CMD-SHELL", "curl --silent --fail --max-time 4 http://127.0.0.1:8080/health > /dev/null || exit 1"],
+            interval: "10s",
+            timeout: "5s",
+            startPeriod: "10m0s",
+            retries: 3,
+        });
+        expect([a.wait, a.waitTimeout, a.destroyGraceSeconds, a.stopTimeout]).toEqual([true, 600, 30, 30]);
+        expect(a.memory).toBeUndefined();
+        new OpenWebUI("bounded", { redisUrl: cache.url, networkName: cache.networkName, memoryLimitMb: 2048, waitTimeoutSeconds: 900, stopGraceSeconds: 45, hostPort: 3009 });
+        await settle();
+        const b = findResource(declared, CONTAINER, "bounded-container").inputs;
+        expect([b.memory, b.memorySwap, b.waitTimeout, b.destroyGraceSeconds, b.stopTimeout]).toEqual([2048, 2048, 900, 45, 45]);
+    });
+
+    it("keeps the secret key, the websocket URL and the secrets file secret, and envs readable", async () => {
+        expect(findResource(declared, CONTAINER, "web-a-container").secretInputs).toEqual(["uploads"]);
         expect(await isSecret(first.secretKey)).toBe(true);
         expect(await isSecret(first.websocketRedisUrl)).toBe(true);
         expect(await resolve(first.url)).toBe("http://127.0.0.1:3000");
@@ -203,5 +248,54 @@ describe("a generated password with URL-special characters", () => {
         expect(findResource(declared, CONTAINER, "special-container").inputs.envs).toEqual([`REDISCLI_AUTH=${generated}`]);
         const web = new OpenWebUI("special-web", { redisUrl: cache.url, networkName: cache.networkName });
         expect(await resolve(web.websocketRedisUrl)).toBe("redis://:g%40n%3Ae%2Fr%3Fa%23t%25e%26d@valkey:6379/1");
+        await settle();
+        const uploads = findResource(declared, CONTAINER, "special-web-container").inputs.uploads as Array<{ content: string }>;
+        expect(sourceEnvFile(uploads[0].content).REDIS_URL).toBe("redis://:g%40n%3Ae%2Fr%3Fa%23t%25e%26d@valkey:6379/0");
+    });
+});
+
+describe("composable inputs", () => {
+    let declared: DeclaredResource[];
+    beforeAll(async () => {
+        declared = await installMocks("test");
+    });
+
+    it("hands an explicit docker.Provider (a remote DOCKER_HOST) to every Docker child of both components", async () => {
+        const remote = new docker.Provider("remote", { host: "ssh://deploy@docker-host.example" });
+        const cache = new ValkeyCache("far", {}, { providers: { docker: remote } });
+        new OpenWebUI("far-web", { redisUrl: cache.url, networkName: cache.networkName }, { providers: { docker: remote }, dependsOn: [cache] });
+        await settle();
+        const dockerChildren = declared.filter((r) => r.type.startsWith("docker:index/") && /^far/.test(r.name));
+        expect(dockerChildren.map((r) => r.name).sort()).toEqual([
+            "far-container", "far-data", "far-image", "far-network", "far-web-container", "far-web-data", "far-web-image",
+        ]);
+        for (const child of dockerChildren) {
+            expect({ name: child.name, provider: child.provider }).toEqual({ name: child.name, provider: expect.stringMatching(/::remote::remote-id$/) });
+        }
+    });
+
+    it("accepts images and existing names from other resources, and secret extra variables only in the secrets file", async () => {
+        const image = pulumi.output("docker.io/valkey/valkey:8.0.2-alpine");
+        const cache = new ValkeyCache("wired", { image, existingNetworkName: pulumi.output("edge-net"), existingVolumeName: pulumi.output("wired-data") });
+        new OpenWebUI("wired-web", {
+            redisUrl: cache.url,
+            networkName: cache.networkName,
+            image: pulumi.output("ghcr.io/open-webui/open-webui:v0.6.36"),
+            existingVolumeName: pulumi.output("web-data"),
+            extraEnvs: { CORS_ALLOW_ORIGIN: pulumi.output("https://chat.example.com") },
+            extraSecretEnvs: { OPENAI_API_KEY: pulumi.secret("sk-test") },
+            hostPort: 3010,
+        });
+        await settle();
+        await resolve(cache.url);
+        await settle();
+        expect(findResource(declared, "docker:index/remoteImage:RemoteImage", "wired-image").inputs.name).toBe("docker.io/valkey/valkey:8.0.2-alpine");
+        expect(findResource(declared, CONTAINER, "wired-container").inputs.networksAdvanced).toEqual([{ name: "edge-net", aliases: ["valkey"] }]);
+        const web = findResource(declared, CONTAINER, "wired-web-container");
+        expect(web.inputs.volumes).toEqual([{ volumeName: "web-data", containerPath: "/app/backend/data" }]);
+        expect(web.inputs.envs).toContain("CORS_ALLOW_ORIGIN=https://chat.example.com");
+        expect(JSON.stringify(web.inputs.envs)).not.toContain("sk-test");
+        expect(sourceEnvFile(web.inputs.uploads[0].content).OPENAI_API_KEY).toBe("sk-test");
+        expect(web.secretInputs).toEqual(["uploads"]);
     });
 });

@@ -5,8 +5,9 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 
 const root = path.resolve(__dirname, "../..");
-function runProgram(redisUrl: string, timeout: number) {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "tests/helpers/lateValidationProgram.ts", redisUrl, String(timeout)], {
+function runProgram(redisUrl: string, timeout: number, image?: string) {
+    const args = ["--import", "tsx", "tests/helpers/lateValidationProgram.ts", redisUrl, String(timeout), ...(image === undefined ? [] : [image])];
+    const result = spawnSync(process.execPath, args, {
         cwd: root,
         encoding: "utf8",
         timeout: 60_000,
@@ -27,8 +28,16 @@ it("fails when a server timeout that arrives as an Output is not above the healt
     expect(output).toMatch(/redisHealthCheckIntervalSeconds = 60: it is not below the server's idle timeout of 45 s/);
 });
 
+it("fails on an image reference Docker would refuse that arrives as an Output, before the container", () => {
+    const { status, output } = runProgram("redis://:pw@valkey:6379/0", 1800, "ghcr.io/Open-WebUI/open-webui:v0.6.36");
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/image = "ghcr.io\/Open-WebUI\/open-webui:v0.6.36": Docker would refuse this image reference \(.*lowercase\).*Fix:/);
+    expect(output).not.toContain("container late");
+});
+
 it("accepts valid values that arrive as Outputs", () => {
-    const { status, output } = runProgram("redis://:pw@valkey:6379/0", 1800);
+    const { status, output } = runProgram("redis://:pw@valkey:6379/0", 1800, "ghcr.io/open-webui/open-webui:v0.6.36");
     expect(output).toContain("websocket redis://:pw@valkey:6379/1");
+    expect(output).toContain("container late");
     expect(status).toBe(0);
 });

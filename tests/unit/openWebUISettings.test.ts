@@ -1,4 +1,5 @@
-import { envList, openWebUIEnv, resolveOpenWebUISettings } from "../../components/openWebUISettings";
+import { SECRET_ENV_NAMES, envList, openWebUIEnv, openWebUIPublicEnv, openWebUISecretEnv, resolveOpenWebUISettings, shellEnvFile } from "../../components/openWebUISettings";
+import { sourceEnvFile } from "../helpers/pulumiMocks";
 
 const base = { redisUrl: "redis://:pw@valkey:6379/0", secretKey: "k" };
 
@@ -61,8 +62,11 @@ describe("OpenWebUI environment (pure)", () => {
     });
 
     it("adds extra variables but never lets them override a managed one", () => {
-        const env = openWebUIEnv(resolveOpenWebUISettings("web", { extraEnvs: { CORS_ALLOW_ORIGIN: "https://chat.example.com" } }), base);
-        expect(env.CORS_ALLOW_ORIGIN).toBe("https://chat.example.com");
+        const settings = resolveOpenWebUISettings("web", { extraEnvs: { CORS_ALLOW_ORIGIN: "https://chat.example.com" } });
+        expect(openWebUIPublicEnv(settings, { CORS_ALLOW_ORIGIN: "https://chat.example.com" }).CORS_ALLOW_ORIGIN).toBe("https://chat.example.com");
+        expect(openWebUISecretEnv(settings, base, { OPENAI_API_KEY: "sk-x" }).OPENAI_API_KEY).toBe("sk-x");
+        expect(() => resolveOpenWebUISettings("web", { extraSecretEnvs: { WEBUI_SECRET_KEY: "x" } })).toThrow(/extraSecretEnvs.WEBUI_SECRET_KEY.*sets that variable itself/);
+        expect(() => resolveOpenWebUISettings("web", { extraEnvs: { A_KEY: "1" }, extraSecretEnvs: { A_KEY: "2" } })).toThrow(/extraSecretEnvs.A_KEY.*also in extraEnvs/);
         expect(() => resolveOpenWebUISettings("web", { extraEnvs: { REDIS_URL: "redis://elsewhere:6379/0" } })).toThrow(/extraEnvs.REDIS_URL.*sets that variable itself/);
     });
 
@@ -73,5 +77,18 @@ describe("OpenWebUI environment (pure)", () => {
     it("checks the health-check interval against a known server timeout", () => {
         expect(() => openWebUIEnv(settings, { ...base, redisServerTimeoutSeconds: 60 })).toThrow(/redisHealthCheckIntervalSeconds = 60: it is not below the server's idle timeout of 60 s/);
         expect(() => openWebUIEnv(settings, { ...base, redisServerTimeoutSeconds: 61 })).not.toThrow();
+    });
+
+    it("writes a secrets file that a POSIX shell reads back byte for byte, whatever the characters", () => {
+        const values = { REDIS_URL: "redis://:p'w$\"`x\\@valkey:6379/0", WEBUI_SECRET_KEY: "line1\nline2", DATABASE_URL: "" };
+        expect(sourceEnvFile(shellEnvFile(values))).toEqual(values);
+    });
+
+    it("puts exactly the secret-bearing variables into the secrets file and none into the public ones", () => {
+        const settings = resolveOpenWebUISettings("web", {});
+        const secret = openWebUISecretEnv(settings, { ...base, databaseUrl: "postgresql://u:p@db:5432/webui" });
+        expect(Object.keys(secret).sort()).toEqual([...SECRET_ENV_NAMES].sort());
+        const shown = openWebUIPublicEnv(settings);
+        for (const name of SECRET_ENV_NAMES) expect(shown).not.toHaveProperty(name);
     });
 });
