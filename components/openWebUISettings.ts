@@ -47,9 +47,9 @@ export const SECRET_ENV_NAMES = ["DATABASE_URL", "REDIS_URL", "WEBSOCKET_REDIS_U
 /** Healthy when Open WebUI's own /health answers; durations in Go's canonical form, as the provider reads them back. */
 export function openWebUIHealthcheck() {
     return {
-        tests: ["CMD-SHELL", `curl --silent --fail --max-time 4 http://127.0.0.1:${OPEN_WEBUI_PORT}/health > /dev/null || exit 1`],
-        interval: "10s",
-        timeout: "5s",
+        tests: ["CMD-SHELL", `curl --silent --fail --max-time 3 http://127.0.0.1:${OPEN_WEBUI_PORT}/health > /dev/null || exit 1`],
+        interval: "5s",
+        timeout: "4s",
         // Failures do not count while the first start migrates the database; a success counts at once.
         startPeriod: "10m0s",
         retries: 3,

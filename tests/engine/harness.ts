@@ -11,7 +11,7 @@ import { renderPlan } from "../helpers/planCli";
 /** Test images stand in for the upstream ones, only through this explicit mapping. */
 export const IMAGE_MAP = {
     "docker.io/valkey/valkey:8.0.1-alpine": "openwebui-valkey-test/valkey:8.0.1",
-    "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:1",
+    "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:2",
 } as const;
 export const CONTAINER = "docker:index/container:Container";
 

@@ -210,9 +210,9 @@ describe("OpenWebUI under mocks", () => {
     it("waits for a healthy /health, stops gracefully and has no swap beyond a memory limit", async () => {
         const a = findResource(declared, CONTAINER, "web-a-container").inputs;
         expect(a.healthcheck).toEqual({
-            tests: ["CMD-SHELL", "curl --silent --fail --max-time 4 http://127.0.0.1:8080/health > /dev/null || exit 1"],
-            interval: "10s",
-            timeout: "5s",
+            tests: ["CMD-SHELL", "curl --silent --fail --max-time 3 http://127.0.0.1:8080/health > /dev/null || exit 1"],
+            interval: "5s",
+            timeout: "4s",
             startPeriod: "10m0s",
             retries: 3,
         });

@@ -50,7 +50,7 @@ const HEALTH_TIMEOUT_MS = 60_000;
 const VALKEY_IMAGE = "openwebui-valkey-test/valkey:8.0.1";
 const IMAGE_MAP: Readonly<Record<string, string>> = {
     "docker.io/valkey/valkey:8.0.1-alpine": VALKEY_IMAGE,
-    "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:1",
+    "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:2",
 };
 /** Same persistence as the hardened server, nothing else. */
 const STOCK_BENCH_COMMAND = ["valkey-server", "--save", "30", "1", "--appendonly", "yes", "--appendfsync", "everysec"];

@@ -2,7 +2,7 @@
 # Build the two local test images without any container registry:
 #
 #   openwebui-valkey-test/valkey:8.0.1               Valkey 8.0.1, official-image layout
-#   openwebui-valkey-test/open-webui-standin:1       Open WebUI stand-in (python3 + redis-py)
+#   openwebui-valkey-test/open-webui-standin:2       Open WebUI stand-in (python3 + redis-py)
 #
 # No base image can be pulled, so a Debian bookworm root filesystem is made
 # with `debootstrap --variant=minbase` from the mirror apt uses on this host,
@@ -24,7 +24,7 @@ SUITE=bookworm
 
 BASE_IMAGE=openwebui-valkey-test/debian-base:$SUITE
 VALKEY_IMAGE=openwebui-valkey-test/valkey:8.0.1
-STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:1
+STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:2
 
 log() { echo "build-images: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

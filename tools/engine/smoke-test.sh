@@ -18,7 +18,7 @@ if [ -z "${DOCKER_HOST:-}" ] && [ -f "$ENGINE_DIR/env" ]; then
 fi
 
 VALKEY_IMAGE=openwebui-valkey-test/valkey:8.0.1
-STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:1
+STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:2
 P=owvt-smoke-$$ # unique names: never clash with anything else on the engine
 PASSWORD=smoke-secret
 

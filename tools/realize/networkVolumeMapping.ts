@@ -18,7 +18,8 @@ export interface LabelOptions {
 
 /**
  * The local image to run for a container: the container's `image` input is a placeholder id,
- * so the image comes from the RemoteImage among its dependsOn, through `imageMap` keyed on that
+ * so the image comes from the RemoteImage its `image` input depends on (else the one among its
+ * dependsOn), through `imageMap` keyed on that
  * RemoteImage's `name`. No RemoteImage, several, or no mapping: fails loudly.
  */
 export function resolveContainerImage(
@@ -27,7 +28,10 @@ export function resolveContainerImage(
     imageMap: Readonly<Record<string, string>>,
 ): { upstream: string; local: string } {
     const where = describe(resource);
-    const images = (resource.options.dependsOn ?? [])
+    // The image input's own property dependencies say which RemoteImage it takes; dependsOn may
+    // also hold the images of resources the container is merely ordered after.
+    const fromImageInput = resource.propertyDependencies?.["image"];
+    const images = (fromImageInput ?? resource.options.dependsOn ?? [])
         .map((urn) => plan.resources.find((r) => r.urn === urn))
         .filter((r): r is PlanResource => r !== undefined && r.type === RESOURCE_TYPES.remoteImage);
     const names = [...new Set(images.map((image) => remoteImageName(image)))];

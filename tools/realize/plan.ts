@@ -128,6 +128,19 @@ function parseOptions(raw: unknown, where: string): PlanOptions {
 }
 
 /** Checks a plan document and returns it in normalized form. Throws PlanError on any flaw. */
+/** Input name → URNs whose outputs that input takes (the engine's property dependencies). */
+function parsePropertyDependencies(value: unknown, where: string): Record<string, string[]> {
+    if (!isRecord(value)) throw new PlanError(`${where}: "propertyDependencies" must be an object`);
+    const out: Record<string, string[]> = {};
+    for (const [input, deps] of Object.entries(value)) {
+        if (!Array.isArray(deps) || deps.some((d) => typeof d !== "string" || d === "")) {
+            throw new PlanError(`${where}: propertyDependencies.${input} must be a list of URNs`);
+        }
+        out[input] = deps as string[];
+    }
+    return out;
+}
+
 export function parsePlan(document: unknown): Plan {
     if (!isRecord(document)) throw new PlanError("plan: the document must be a JSON object");
     const { project, stack, resources, outputs } = document;
@@ -138,7 +151,7 @@ export function parsePlan(document: unknown): Plan {
 
     const parsed: PlanResource[] = resources.map((raw, index) => {
         if (!isRecord(raw)) throw new PlanError(`plan: resources[${index}] must be an object`);
-        const { urn, type, name, parent, inputs, options } = raw;
+        const { urn, type, name, parent, inputs, options, propertyDependencies } = raw;
         if (typeof urn !== "string" || urn === "") throw new PlanError(`plan: resources[${index}].urn must be a non-empty string`);
         if (typeof type !== "string" || type === "") throw new PlanError(`plan: resources[${index}].type must be a non-empty string`);
         if (typeof name !== "string" || name === "") throw new PlanError(`plan: resources[${index}].name must be a non-empty string`);
@@ -154,6 +167,7 @@ export function parsePlan(document: unknown): Plan {
             parent: typeof parent === "string" ? parent : null,
             inputs: (normalizeValue(inputs ?? {}, where, "") as Record<string, unknown>),
             options: parseOptions(options, where),
+            ...(propertyDependencies === undefined ? {} : { propertyDependencies: parsePropertyDependencies(propertyDependencies, where) }),
         };
     });
 
@@ -169,6 +183,11 @@ export function parsePlan(document: unknown): Plan {
         }
         for (const dep of resource.options.dependsOn ?? []) {
             if (!byUrn.has(dep)) throw new PlanError(`${describe(resource)}: dependsOn ${dep} is not in the plan`);
+        }
+        for (const [input, deps] of Object.entries(resource.propertyDependencies ?? {})) {
+            for (const dep of deps) {
+                if (!byUrn.has(dep)) throw new PlanError(`${describe(resource)}: propertyDependencies.${input} names ${dep}, which is not in the plan`);
+            }
         }
     }
     return { project, stack, resources: parsed, outputs: isRecord(outputs) ? outputs : {} };
