@@ -104,6 +104,7 @@ describe("containerCreateOptions: the Valkey container", () => {
                 SecurityOpt: ["no-new-privileges:true"],
                 Memory: 512 * MIB,
                 Init: false,
+                NetworkMode: "bridge",
             },
         });
         expect(result.disconnectDefaultBridge).toBe(true);
@@ -119,7 +120,8 @@ describe("containerCreateOptions: the Valkey container", () => {
     it("defaults the container name to the resource name, and the provider-only settings", () => {
         const result = minimal({});
         expect(result.options.name).toBe("dev-valkey");
-        expect(result.options.HostConfig).toEqual({ RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, Init: false });
+        // restart "no" and networkMode "bridge" are schema defaults the provider sends; Init is sent as false
+        expect(result.options.HostConfig).toEqual({ RestartPolicy: { Name: "no", MaximumRetryCount: 0 }, Init: false, NetworkMode: "bridge" });
         expect(result.disconnectDefaultBridge).toBe(false);
         expect(result.lifecycle).toEqual({
             start: true, wait: false, waitTimeoutSeconds: 60, mustRun: true, attach: false, logs: false, removeVolumes: true,

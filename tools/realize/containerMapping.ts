@@ -216,8 +216,9 @@ function mapNetworking(c: ContainerMapping): void {
     if (hostname !== undefined) options.Hostname = hostname;
     const domainname = r.string(inputs["domainname"], "domainname");
     if (domainname !== undefined) options.Domainname = domainname;
-    const networkMode = r.string(inputs["networkMode"], "networkMode");
-    if (networkMode !== undefined) hostConfig.NetworkMode = networkMode;
+    // The schema's Default is "bridge", and Create sends it (GetOk sees the default as set): without
+    // it the daemon records "default", which Read stores and the next diff replaces the container for.
+    hostConfig.NetworkMode = r.string(inputs["networkMode"], "networkMode") ?? "bridge";
 
     const dns = r.strings(inputs["dns"], "dns");
     if (dns !== undefined) hostConfig.Dns = dns;

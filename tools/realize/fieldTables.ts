@@ -98,7 +98,7 @@ export const CONTAINER_FIELDS: { readonly [K in keyof ContainerArgs]-?: K extend
     mounts: api("HostConfig.Mounts"),
     mustRun: providerOnly("a container that is not running after create is an error"),
     name: api("?name= of POST /containers/create (default: the resource name)"),
-    networkMode: api("HostConfig.NetworkMode"),
+    networkMode: api("HostConfig.NetworkMode (default 'bridge', the schema's Default, which Create sends)"),
     networksAdvanced: api("POST /networks/{id}/connect after create, after leaving the default bridge"),
     pidMode: api("HostConfig.PidMode"),
     platform: api("?platform= of POST /containers/create", "1.41"),
