@@ -337,7 +337,7 @@ describe("realize", () => {
         expect(await leftovers(n.label)).toEqual({ containers: 1, networks: 1, volumes: 1 });
     });
 
-    it("destroy removes containers (forced, with anonymous volumes), networks and volumes, retained ones too", async () => {
+    it("destroy removes containers (stopped, then removed with anonymous volumes), networks and volumes, retained ones too", async () => {
         const n = names();
         // the named volume elsewhere: the image's VOLUME /data becomes an anonymous volume
         const realization = await go(n, valkeyPlan(n, { volumes: [{ volumeName: n.volume, containerPath: "/retained" }] }));
@@ -350,9 +350,19 @@ describe("realize", () => {
         const events = await EventLog.start(n);
         await realization.destroy();
         const lines = await events.stop(`volume destroy ${n.volume}`);
-        // a running container removed with force: killed, not stopped
-        expectInOrder(lines, [`container kill ${n.container} 9`, `container die ${n.container} 137`, `container destroy ${n.container}`, `network destroy ${n.network}`, `volume destroy ${n.volume}`]);
-        expect(lines.some((l) => l.startsWith(`container stop ${n.container}`))).toBe(false);
+        // stopped first, as the provider's Delete does (no destroyGraceSeconds: timeout 0, so SIGTERM
+        // and SIGKILL at once), then removed; Valkey's exit code races between the two signals
+        const died = lines.find((l) => l.startsWith(`container die ${n.container} `)) as string;
+        expect(died).toMatch(/ (0|137)$/);
+        expectInOrder(lines, [
+            `container kill ${n.container} 15`,
+            `container kill ${n.container} 9`,
+            died,
+            `container stop ${n.container}`,
+            `container destroy ${n.container}`,
+            `network destroy ${n.network}`,
+            `volume destroy ${n.volume}`,
+        ]);
         expect(await containerExists(info.Id)).toBe(false);
         expect(await volumeExists(anonymous)).toBe(false);
         expect(await networkExists(n.network)).toBe(false);
@@ -360,6 +370,46 @@ describe("realize", () => {
         expect(await leftovers(n.label)).toEqual(NOTHING);
         expect(realization.resources).toEqual({});
         await realization.destroy(); // a second destroy has nothing left to do
+    });
+
+    it("destroy stops a container as the provider's Delete does: its stop signal, then at once SIGKILL, then the removal", async () => {
+        const n = names();
+        // tini (init) as PID 1 forwards SIGTERM to sleep, which has no handler and dies of it
+        const sleeper = { command: ["sleep", "1000"], init: true, healthcheck: undefined, wait: false, ports: undefined };
+        const realization = await go(n, valkeyPlan(n, sleeper));
+        expect((await inspect(docker, n.container)).State.Running).toBe(true);
+        const events = await EventLog.start(n);
+        await realization.destroy();
+        const lines = (await events.stop(`container destroy ${n.container}`)).filter((l) => l.startsWith("container "));
+        // A stop with timeout 0: SIGTERM, then SIGKILL without waiting, then "stop". Measured here:
+        // tini exits 128+15 = 143 before the SIGKILL lands (15 of 15 runs); a force remove alone
+        // sends only SIGKILL (exit 137) and no "stop".
+        const died = lines.find((l) => l.startsWith(`container die ${n.container} `)) as string;
+        expect(died).toMatch(/ (143|137)$/);
+        expect(lines).toEqual([
+            `container kill ${n.container} 15`,
+            `container kill ${n.container} 9`,
+            died,
+            `container stop ${n.container}`,
+            `container destroy ${n.container}`,
+        ]);
+    });
+
+    it("destroy waits destroyGraceSeconds for the stop signal to end the container: no SIGKILL", async () => {
+        const n = names();
+        const sleeper = { command: ["sleep", "1000"], init: true, healthcheck: undefined, wait: false, ports: undefined, destroyGraceSeconds: 10 };
+        const realization = await go(n, valkeyPlan(n, sleeper));
+        const events = await EventLog.start(n);
+        const started = Date.now();
+        await realization.destroy();
+        expect(Date.now() - started).toBeLessThan(8000); // ended by the signal, not by the grace period
+        const lines = (await events.stop(`container destroy ${n.container}`)).filter((l) => l.startsWith("container "));
+        expect(lines).toEqual([
+            `container kill ${n.container} 15`,
+            `container die ${n.container} 143`,
+            `container stop ${n.container}`,
+            `container destroy ${n.container}`,
+        ]);
     });
 
     it("destroy({ keepVolumes: true }) keeps the data volume; a later destroy removes it", async () => {

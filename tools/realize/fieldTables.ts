@@ -30,7 +30,8 @@ export type FieldRule = ApiRule | ProviderRule | UnsupportedRule;
  * Container inputs that only steer the provider. The realizer honours `start` (default true),
  * `wait`/`waitTimeout` (healthy within waitTimeout seconds, default 60; unhealthy or exited fails
  * at once), `mustRun` (default true: not running after create fails), `attach` (wait for the
- * container to exit) and `destroyGraceSeconds` (stop timeout before removal). `logs`,
+ * container to exit; destroy then skips the stop) and `destroyGraceSeconds` (stop timeout before
+ * removal; 0 when unset, as the provider stops every container it deletes). `logs`,
  * `removeVolumes` and `containerReadRefreshTimeoutMilliseconds` are accepted and checked; destroy
  * always removes anonymous volumes, so tests leave nothing behind.
  */
@@ -65,7 +66,7 @@ export const CONTAINER_FIELDS: { readonly [K in keyof ContainerArgs]-?: K extend
     cpuSet: api("HostConfig.CpusetCpus"),
     cpuShares: api("HostConfig.CpuShares"),
     cpus: api("HostConfig.NanoCpus (decimal CPUs × 1e9)"),
-    destroyGraceSeconds: providerOnly("stop timeout before removal"),
+    destroyGraceSeconds: providerOnly("stop timeout before removal (0 when unset: SIGTERM, then SIGKILL at once)"),
     deviceCgroupRules: api("HostConfig.DeviceCgroupRules"),
     deviceReadBps: api("HostConfig.BlkioDeviceReadBps [{Path, Rate}]"),
     deviceReadIops: api("HostConfig.BlkioDeviceReadIOps [{Path, Rate}]"),

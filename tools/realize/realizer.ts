@@ -55,7 +55,7 @@ export interface Realization {
     networkId(name: string): string;
     /** Volume name by Pulumi resource name or by volume name. */
     volumeName(name: string): string;
-    /** Removes what this realization created: containers (forced, with anonymous volumes), networks, volumes. */
+    /** Removes what this realization created: containers (stopped as the provider's Delete does, then removed with their anonymous volumes), networks, volumes. */
     destroy(options?: DestroyOptions): Promise<void>;
 }
 
@@ -357,14 +357,25 @@ class Realizer {
         }
     }
 
+    /**
+     * Deletes a container as the provider's resourceDockerContainerDelete does
+     * (internal/provider/resource_docker_container_funcs.go @ 8bac991400ae971425d61be5c6e442a1b3f8515c,
+     * the same @ a154e9ceb16a78dc882da7729df123d99300b7c4): unless `attach` is set, ContainerStop
+     * with a timeout of destroy_grace_seconds when that is > 0, else 0 — so always a stop: the
+     * container's stop signal (SIGTERM by default) and, when the timeout runs out (at once for 0),
+     * SIGKILL — then ContainerRemove with Force. One difference on purpose: anonymous volumes are
+     * always removed (the provider follows remove_volumes, default true), so tests leave nothing.
+     */
     async removeContainerRecord(record: Created): Promise<void> {
         const container = this.docker.getContainer(record.id);
-        const grace = record.lifecycle?.destroyGraceSeconds;
-        if (grace !== undefined && grace > 0) {
+        if (record.lifecycle?.attach !== true) {
+            const grace = record.lifecycle?.destroyGraceSeconds;
+            const timeout = grace !== undefined && grace > 0 ? grace : 0;
             try {
-                await container.stop({ t: grace });
+                await container.stop({ t: timeout });
             } catch (e) {
                 const status = statusOf(e);
+                // 304: not running (the Go client takes it as success); 404: gone already
                 if (status !== 304 && status !== 404) throw e;
             }
         }
