@@ -29,17 +29,24 @@ const shared = {
     uvicornWorkers: 2,
 };
 
-const first = new OpenWebUI("open-webui-1", {
-    ...shared,
-    hostPort: config.getNumber("firstHostPort") ?? 3000,
-});
+// `dependsOn: [cache]` starts each instance after a healthy Valkey. The URL alone does not order
+// them: it is known at plan time on purpose, so that replacing Valkey never replaces the instances.
+const first = new OpenWebUI(
+    "open-webui-1",
+    { ...shared, hostPort: config.getNumber("firstHostPort") ?? 3000 },
+    { dependsOn: [cache] },
+);
 
-const second = new OpenWebUI("open-webui-2", {
-    ...shared,
-    // The first instance's generated key (secret): both sign and accept the same tokens.
-    secretKey: first.secretKey,
-    hostPort: config.getNumber("secondHostPort") ?? 3001,
-});
+const second = new OpenWebUI(
+    "open-webui-2",
+    {
+        ...shared,
+        // The first instance's generated key (secret): both sign and accept the same tokens.
+        secretKey: first.secretKey,
+        hostPort: config.getNumber("secondHostPort") ?? 3001,
+    },
+    { dependsOn: [cache] },
+);
 
 export const urls = [first.url, second.url];
 export const containers = [first.containerName, second.containerName];

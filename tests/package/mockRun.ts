@@ -55,6 +55,14 @@ function isSecretValue(v: unknown): v is { value: unknown } {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
+/** A secret anywhere inside: the engine then shows the whole top-level property as secret. */
+function holdsSecret(v: unknown): boolean {
+    if (isSecretValue(v)) return true;
+    if (Array.isArray(v)) return v.some(holdsSecret);
+    if (typeof v === "object" && v !== null) return Object.values(v).some(holdsSecret);
+    return false;
+}
+
 function unwrap(v: unknown): unknown {
     if (isSecretValue(v)) {
         return unwrap(v.value);
@@ -77,7 +85,7 @@ export async function mockRun(spec: MockRunSpec): Promise<MockRunResult> {
                     type: args.type,
                     name: args.name,
                     inputs: unwrap(args.inputs) as Record<string, any>,
-                    secretInputs: Object.keys(args.inputs).filter((k) => isSecretValue(args.inputs[k])),
+                    secretInputs: Object.keys(args.inputs).filter((k) => holdsSecret(args.inputs[k])),
                 });
                 const inputs = unwrap(args.inputs) as Record<string, any>;
                 switch (args.type) {

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import * as YAML from "yaml";
+import { sourceEnvFile } from "../helpers/pulumiMocks";
 import type { DeclaredResource, MockRunResult, MockRunSpec } from "./mockRun";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -62,8 +63,10 @@ function compiledFiles(dir: string): string[] {
     return fs.readdirSync(path.join(dir, "components")).filter((f) => /\.(js|d\.ts)$/.test(f));
 }
 
+/** The environment the server sees: the reviewable envs, then the secrets file its entrypoint sources. */
 function env(resource: DeclaredResource): Record<string, string> {
-    return Object.fromEntries((resource.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    const shown = Object.fromEntries((resource.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    return { ...shown, ...sourceEnvFile(resource.inputs.uploads[0].content) };
 }
 
 function byType(result: MockRunResult, type: string): DeclaredResource[] {
@@ -219,7 +222,7 @@ describe("the npm package", () => {
                 expect(eb.REDIS_URL).toBe(ea.REDIS_URL);
                 expect([ea.WEBSOCKET_REDIS_URL, eb.WEBSOCKET_REDIS_URL]).toEqual(Array(2).fill("redis://:generatedsharedvalkeypassword@valkey:6379/1"));
                 for (const c of [a, b]) {
-                    expect(c.secretInputs).toContain("envs");
+                    expect(c.secretInputs).toEqual(["uploads"]);
                     expect(c.inputs.networksAdvanced[0].name).toBe(valkey.inputs.networksAdvanced[0].name);
                 }
                 expect(result.outputs.urls).toEqual(["http://127.0.0.1:3000", "http://127.0.0.1:3001"]);
@@ -248,7 +251,7 @@ describe("the npm package", () => {
                 expect(e.REDIS_CLUSTER).toBeUndefined();
                 expect(e.WEBSOCKET_REDIS_CLUSTER).toBeUndefined();
                 expect(e.WEBSOCKET_MANAGER).toBe("redis");
-                expect(c.secretInputs).toContain("envs");
+                expect(c.secretInputs).toEqual(["uploads"]);
                 expect(c.inputs.networksAdvanced[0].name).toBe("open-webui-managed");
             });
         }

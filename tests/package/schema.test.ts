@@ -7,7 +7,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
-import { DeclaredResource, installMocks, resolve, settle } from "../helpers/pulumiMocks";
+import { DeclaredResource, installMocks, resolve, settle, sourceEnvFile } from "../helpers/pulumiMocks";
 import { ROOT, SCHEMA_FILE, componentProvider, packageComponents, providerName, renderSchema } from "./componentSchema";
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
@@ -127,7 +127,7 @@ describe("the component provider (what serves another language's program)", () =
         expect(await resolve(pulumi.output(webui.state.websocketRedisUrl))).toBe("redis://:generatedvalkeypassword@valkey:6379/1");
         await settle();
         const container = declared.find((r) => r.name === "open-webui-container")!;
-        expect(container.inputs.envs).toContain("REDIS_URL=redis://:generatedvalkeypassword@valkey:6379/0");
+        expect(sourceEnvFile(container.inputs.uploads[0].content).REDIS_URL).toBe("redis://:generatedvalkeypassword@valkey:6379/0");
         expect(declared.map((r) => r.type)).toEqual(expect.arrayContaining(TOKENS));
     }, 60_000);
 });
