@@ -1,5 +1,7 @@
 // Reads a stack's configuration into the components' arguments and validates all of it, including
 // what spans both components, before the program creates a single resource.
+import * as pulumi from "@pulumi/pulumi";
+import { closest } from "fastest-levenshtein";
 import type { OpenWebUIArgs } from "../components/openWebUI";
 import { checkConnection, resolveOpenWebUISettings } from "../components/openWebUISettings";
 import { SettingError, SettingErrors } from "../components/settingError";
@@ -88,7 +90,74 @@ export interface StackSettings {
 /** Reads a raw config value (as `pulumi config get` stores it: a string, JSON for arrays). */
 export type ConfigReader = (key: ConfigKey) => string | undefined;
 
-export function readStackSettings(stack: string, read: ConfigReader): StackSettings {
+/** The whole configuration the engine handed the program, to check its keys, not only the values read. */
+export interface GivenConfig {
+    /** Every key that is set, fully qualified (`namespace:key`), with its raw value. */
+    readonly values: Readonly<Record<string, string>>;
+    /** Whether a fully qualified key's value is stored encrypted (`pulumi config set --secret`). */
+    readonly isSecret: (fullKey: string) => boolean;
+}
+
+/** The configuration of the running stack, as the Pulumi engine (or Pulumi's mocks) set it. */
+export function engineConfig(): GivenConfig {
+    // Pulumi's own test for "was this key set with --secret"; exported by the runtime, left out of its typings.
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (fullKey: string) => boolean }).isConfigSecret;
+    if (typeof isConfigSecret !== "function") {
+        throw new Error("this @pulumi/pulumi has no runtime.isConfigSecret: the program cannot tell encrypted config from plain text");
+    }
+    return { values: pulumi.runtime.allConfig(), isSecret: (fullKey) => isConfigSecret(fullKey) };
+}
+
+/** The known key nearest to `key`, ignoring case first (`valkeyMaxClients` → `valkeyMaxclients`). */
+export function nearestConfigKey(key: string): ConfigKey {
+    const known = Object.keys(CONFIG_KEYS) as ConfigKey[];
+    const lower = known.map((k) => k.toLowerCase());
+    return known[lower.indexOf(closest(key.toLowerCase(), lower))];
+}
+
+/**
+ * Refuses keys of this project's namespace that the program does not know (a typo would otherwise be
+ * ignored without a word, the setting left at its default) and secrets stored in plain text. Neither
+ * error shows the value: a mistyped key may well hold a password.
+ */
+export function checkConfigKeys(stack: string, given: GivenConfig): SettingError[] {
+    const errors: SettingError[] = [];
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    for (const key of Object.keys(given.values).sort()) {
+        if (!key.startsWith(prefix)) {
+            continue;
+        }
+        const bare = key.slice(prefix.length);
+        if (!Object.prototype.hasOwnProperty.call(CONFIG_KEYS, bare)) {
+            const nearest = nearestConfigKey(bare);
+            const set = SECRET_CONFIG_KEYS.includes(nearest) ? "pulumi config set --secret" : "pulumi config set";
+            errors.push(
+                new SettingError(key, "[hidden]", `this program has no setting of that name (did you mean ${nearest}?)`, `pulumi config rm ${bare}, then ${set} ${nearest} <value>`),
+            );
+        }
+    }
+    for (const key of SECRET_CONFIG_KEYS) {
+        const value = given.values[fullKey(key)];
+        // Empty is unset (the project default): nothing to protect.
+        if (value !== undefined && value !== "" && !given.isSecret(fullKey(key))) {
+            errors.push(
+                new SettingError(
+                    fullKey(key),
+                    "[secret]",
+                    `it is stored in plain text, readable by anyone who can read Pulumi.${stack}.yaml`,
+                    `store it encrypted with pulumi config set --secret ${key} (it prompts for the value)`,
+                ),
+            );
+        }
+    }
+    return errors;
+}
+
+/**
+ * Reads and checks every setting. With `whole` (the whole configuration, see `engineConfig`), also
+ * refuses unknown keys and plain-text secrets; all problems are reported in one error.
+ */
+export function readStackSettings(stack: string, read: ConfigReader, whole?: GivenConfig): StackSettings {
     const errors: SettingError[] = [];
     const attempt = <T>(f: () => T): T | undefined => {
         try {
@@ -182,6 +251,9 @@ export function readStackSettings(stack: string, read: ConfigReader): StackSetti
     };
     if (errors.length === 0) {
         errors.push(...validateAcrossComponents(valkey, openWebUI, read));
+    }
+    if (whole) {
+        errors.unshift(...checkConfigKeys(stack, whole));
     }
     if (errors.length === 1) {
         throw errors[0];
