@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SECRET_CONFIG_KEYS } from "../../program/stackConfig";
 import type { Plan } from "../../tools/plan/evaluate";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -22,11 +23,16 @@ export function runPlan(args: string[], cwd = ROOT): PlanRun {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The JSON plan of a stack, failing loudly (with the command's message) if it cannot be made. */
+/**
+ * The JSON plan of a stack, failing loudly (with the command's message) if it cannot be made. Keys
+ * that must be stored encrypted (SECRET_CONFIG_KEYS) go in as `--secret-config`, as
+ * `pulumi config set --secret` would store them; the program refuses them in plain text.
+ */
 export function renderPlan(stack: string, options: { config?: Record<string, string | number | boolean>; showSecrets?: boolean; project?: string } = {}): Plan {
     const args = ["--stack", stack, "--json"];
     for (const [key, value] of Object.entries(options.config ?? {})) {
-        args.push("--config", `${key}=${value}`);
+        const secret = (SECRET_CONFIG_KEYS as readonly string[]).includes(key);
+        args.push(secret ? "--secret-config" : "--config", `${key}=${value}`);
     }
     if (options.showSecrets) args.push("--show-secrets");
     if (options.project) args.push("--project", options.project);

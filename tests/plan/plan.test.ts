@@ -101,6 +101,33 @@ describe("config handling", () => {
         expect(envMap(resource(shown, CONTAINER, "open-webui-container").inputs.envs).DATABASE_URL).toMatch(/^postgresql:\/\/openwebui:secret[0-9a-f]{16}@database\.invalid:5432\/openwebui$/);
     });
 
+    it("passes --secret-config values as secrets: the program takes them, the plan masks them", () => {
+        // URL-special characters: the password also appears percent-encoded inside the Redis URLs.
+        const password = "hunter2:p@ss/word";
+        const args = ["--stack", "dev", "--json", "--secret-config", `valkeyPassword=${password}`, "--secret-config", "secretKey=my-own-signing-key"];
+        const masked = runPlan(args);
+        expect(masked.status).toBe(0);
+        expect(masked.stdout).not.toContain("hunter2");
+        expect(masked.stdout).not.toContain(encodeURIComponent(password));
+        expect(masked.stdout).not.toContain("my-own-signing-key");
+        expect(masked.stdout).toContain("[secret]");
+        // Given, not generated.
+        const names = (JSON.parse(masked.stdout) as Plan).resources.map((r) => r.name);
+        expect(names).toContain("valkey-container");
+        expect(names).not.toContain("valkey-password");
+        expect(names).not.toContain("open-webui-secret-key");
+        const shown = runPlan([...args, "--show-secrets"]);
+        expect(shown.status).toBe(0);
+        expect(shown.stdout).toContain(password);
+        expect(shown.stdout).toContain("my-own-signing-key");
+    });
+
+    it("renderPlan gives the secret keys as --secret-config, so tests can still set them", () => {
+        const plan = renderPlan("dev", { config: { valkeyPassword: "from-a-test" }, showSecrets: true });
+        expect(JSON.stringify(plan)).toContain("from-a-test");
+        expect(plan.resources.map((r) => r.name)).not.toContain("valkey-password");
+    });
+
     it("fails on bad stack configuration with the program's own message", () => {
         const run = runPlan(["--stack", "dev", "--config", "valkeyTimeoutSeconds=0"]);
         expect(run.status).toBe(2);
@@ -127,6 +154,33 @@ describe("bad input to the command", () => {
         expect(oneLine(runPlan(["--stack", "broken", "--project", dir]))).toMatch(/Pulumi\.broken\.yaml is not valid YAML/);
         const typed = scratchProject({ "Pulumi.typed.yaml": "config:\n  openwebui-valkey:uvicornWorkers: many\n" });
         expect(oneLine(runPlan(["--stack", "typed", "--project", typed]))).toMatch(/uvicornWorkers is declared as integer in Pulumi\.yaml but is "many"/);
+    });
+
+    it("refuses a config key Pulumi.yaml does not declare, naming the nearest declared one", () => {
+        expect(oneLine(runPlan(["--stack", "dev", "--config", "typoKey=1"]))).toBe(
+            "plan: --config typoKey sets openwebui-valkey:typoKey, which Pulumi.yaml does not declare (did you mean secretKey?)\n",
+        );
+        expect(oneLine(runPlan(["--stack", "dev", "--config", "valkeyMaxClients=5"]))).toMatch(/openwebui-valkey:valkeyMaxClients, which Pulumi\.yaml does not declare \(did you mean valkeyMaxclients\?\)/);
+        const secret = oneLine(runPlan(["--stack", "dev", "--secret-config", "valkeyPasword=hunter2"]));
+        expect(secret).toMatch(/^plan: --secret-config valkeyPasword sets .*\(did you mean valkeyPassword\?\)/);
+        expect(secret).not.toContain("hunter2");
+        const dir = scratchProject({ "Pulumi.typo.yaml": "config:\n  openwebui-valkey:uvicornWorker: \"4\"\n" });
+        expect(oneLine(runPlan(["--stack", "typo", "--project", dir]))).toMatch(/^plan: Pulumi\.typo\.yaml sets openwebui-valkey:uvicornWorker, which Pulumi\.yaml does not declare \(did you mean uvicornWorkers\?\)/);
+    });
+
+    it("refuses a secret key given in plain text, by --config or in the stack file, without printing it", () => {
+        const byFlag = oneLine(runPlan(["--stack", "dev", "--config", "valkeyPassword=hunter2"]));
+        expect(byFlag).toMatch(/^plan: openwebui-valkey:valkeyPassword = "\[secret\]": it is stored in plain text.*Fix: store it encrypted with pulumi config set --secret valkeyPassword/);
+        expect(byFlag).not.toContain("hunter2");
+        const dir = scratchProject({ "Pulumi.plain.yaml": "config:\n  openwebui-valkey:databaseUrl: postgresql://openwebui:hunter2@db.example.com:5432/openwebui\n" });
+        const inFile = oneLine(runPlan(["--stack", "plain", "--project", dir]));
+        expect(inFile).toMatch(/^plan: openwebui-valkey:databaseUrl = "\[secret\]": it is stored in plain text, readable by anyone who can read Pulumi\.plain\.yaml/);
+        expect(inFile).not.toContain("hunter2");
+    });
+
+    it("refuses a key given both plain and secret", () => {
+        expect(oneLine(runPlan(["--stack", "dev", "--config", "secretKey=a", "--secret-config", "secretKey=b"]))).toMatch(/openwebui-valkey:secretKey is given both by --config and by --secret-config/);
+        expect(oneLine(runPlan(["--stack", "dev", "--secret-config", "secretKey"]))).toMatch(/--secret-config takes key=value, not "secretKey"/);
     });
 
     it("reports an unreadable or malformed plan file", () => {

@@ -1,5 +1,8 @@
-// npm run plan -- --stack <name> [--json] [--show-secrets] [--config key=value ...] [--diff old.json]
+// npm run plan -- --stack <name> [--json] [--show-secrets] [--config key=value ...]
+//                 [--secret-config key=value ...] [--diff old.json]
 // Renders what a stack declares without the Pulumi CLI, a state backend or a Docker engine.
+// --secret-config gives a value as `pulumi config set --secret` stores it: secret to the program,
+// masked in the plan.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
@@ -7,7 +10,7 @@ import { evaluate, Plan } from "./evaluate";
 import { finalPlan, planJson, planText } from "./render";
 import { PlanInputError, loadStackConfig, readProjectFile } from "./stackFiles";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json] [--show-secrets] [--config key=value]... [--diff <plan.json>]";
+const USAGE = "usage: npm run plan -- --stack <name> [--json] [--show-secrets] [--config key=value]... [--secret-config key=value]... [--diff <plan.json>]";
 
 function fail(message: string, code = 2): never {
     process.stderr.write(`plan: ${message}\n`);
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
                 json: { type: "boolean", default: false },
                 "show-secrets": { type: "boolean", default: false },
                 config: { type: "string", multiple: true, default: [] },
+                "secret-config": { type: "string", multiple: true, default: [] },
                 diff: { type: "string" },
                 project: { type: "string", default: "." },
             },
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
     }
     const projectDir = path.resolve(args.project!);
     const project = readProjectFile(projectDir);
-    const stackConfig = loadStackConfig(projectDir, args.stack, args.config);
+    const stackConfig = loadStackConfig(projectDir, args.stack, args.config, args["secret-config"]);
     const previous = args.diff ? readPlanFile(args.diff) : undefined;
 
     // A value that fails validation inside an apply surfaces as a rejection outside any await.

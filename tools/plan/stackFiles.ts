@@ -1,6 +1,8 @@
 // Reads a project's Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI hands them to a
-// program: project defaults first, then the stack's values, then `--config` overrides.
+// program: project defaults first, then the stack's values, then `--config` and `--secret-config`
+// overrides.
 import { createHash } from "crypto";
+import { closest } from "fastest-levenshtein";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -97,10 +99,37 @@ export function secretPlaceholder(key: string, declaredType: string | undefined)
     return token;
 }
 
-export function loadStackConfig(projectDir: string, stack: string, overrides: readonly string[] = []): StackConfig {
+/** Splits `key=value`; `flag` names the option in the error. */
+function parseOverride(flag: string, override: string): [string, string] {
+    const eq = override.indexOf("=");
+    if (eq <= 0) {
+        throw new PlanInputError(`${flag} takes key=value, not "${override}"`);
+    }
+    return [override.slice(0, eq), override.slice(eq + 1)];
+}
+
+/**
+ * Reads the stack's configuration. `overrides` are plain values (`pulumi config set`), and
+ * `secretOverrides` values stored encrypted (`pulumi config set --secret`): secret to the program and
+ * masked in the plan. A key of the project's namespace that Pulumi.yaml does not declare is refused,
+ * naming the nearest declared one.
+ */
+export function loadStackConfig(projectDir: string, stack: string, overrides: readonly string[] = [], secretOverrides: readonly string[] = []): StackConfig {
     const project = readProjectFile(projectDir);
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
     const declaredType = (key: string) => project.config[key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : key]?.type;
+    const declared = Object.keys(project.config);
+    const checkDeclared = (key: string, where: string) => {
+        const namespace = `${project.name}:`;
+        const bare = key.slice(namespace.length);
+        // A project without a config schema accepts any key, as the Pulumi CLI does.
+        if (!key.startsWith(namespace) || declared.length === 0 || Object.prototype.hasOwnProperty.call(project.config, bare)) {
+            return;
+        }
+        const lower = declared.map((k) => k.toLowerCase());
+        const nearest = declared[lower.indexOf(closest(bare.toLowerCase(), lower))];
+        throw new PlanInputError(`${where} sets ${key}, which Pulumi.yaml does not declare (did you mean ${nearest}?)`);
+    };
 
     const config: Record<string, string> = {};
     for (const [key, schema] of Object.entries(project.config)) {
@@ -126,6 +155,7 @@ export function loadStackConfig(projectDir: string, stack: string, overrides: re
     const secretValues: string[] = [];
     for (const [rawKey, value] of Object.entries(doc?.config ?? {})) {
         const key = qualify(rawKey);
+        checkDeclared(key, path.basename(stackFile));
         if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
             const placeholder = secretPlaceholder(key, declaredType(key));
             config[key] = placeholder;
@@ -135,15 +165,26 @@ export function loadStackConfig(projectDir: string, stack: string, overrides: re
             config[key] = asConfigString(key, value);
         }
     }
+    const plainKeys = new Set<string>();
     for (const override of overrides) {
-        const eq = override.indexOf("=");
-        if (eq <= 0) {
-            throw new PlanInputError(`--config takes key=value, not "${override}"`);
-        }
-        const key = qualify(override.slice(0, eq));
-        config[key] = override.slice(eq + 1);
+        const [rawKey, value] = parseOverride("--config", override);
+        const key = qualify(rawKey);
+        checkDeclared(key, `--config ${rawKey}`);
+        config[key] = value;
+        plainKeys.add(key);
         // As `pulumi config set` without --secret: the value is plain from now on.
         secretKeys.delete(key);
+    }
+    for (const override of secretOverrides) {
+        const [rawKey, value] = parseOverride("--secret-config", override);
+        const key = qualify(rawKey);
+        checkDeclared(key, `--secret-config ${rawKey}`);
+        if (plainKeys.has(key)) {
+            throw new PlanInputError(`${key} is given both by --config and by --secret-config: give it once`);
+        }
+        config[key] = value;
+        secretKeys.add(key);
+        secretValues.push(value);
     }
     for (const key of Object.keys(config)) {
         const type = declaredType(key);
