@@ -9,6 +9,23 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
 }
 
+/**
+ * Whether a secret marker occurs anywhere in the value: in a list element, a map value, at any
+ * depth. The engine marks the whole top-level property secret in that case.
+ */
+export function containsSecret(v: unknown): boolean {
+    if (isSecretValue(v)) {
+        return true;
+    }
+    if (Array.isArray(v)) {
+        return v.some(containsSecret);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.values(v).some(containsSecret);
+    }
+    return false;
+}
+
 /** The value with every secret marker replaced by what it wraps. */
 export function unwrapSecrets(v: unknown): unknown {
     if (isSecretValue(v)) {
