@@ -9,9 +9,14 @@ import { isSecretValue, unwrapSecrets as unwrap } from "./wireSecrets";
 export interface PlanOptions {
     protect?: boolean;
     retainOnDelete?: boolean;
+    /** Set when the program sets it; `false` overrides a provider that would delete first. */
     deleteBeforeReplace?: boolean;
     replaceOnChanges?: string[];
     ignoreChanges?: string[];
+    /**
+     * Every resource this one depends on, as the engine records it: explicit `dependsOn` edges and
+     * the resources behind any input (the register request's dependency list).
+     */
     dependsOn?: string[];
     aliases?: string[];
 }
@@ -23,6 +28,13 @@ export interface PlanResource {
     parent: string | null;
     inputs: Record<string, unknown>;
     options: PlanOptions;
+    /**
+     * Input name → the resources whose outputs that input is built from (sorted URNs; inputs
+     * without any are left out). Only these edges carry a delete-first replacement on to a
+     * dependant; a `dependsOn` edge alone never does. A sibling of `options`, not one of them: it
+     * is state the engine records, not something the program chooses.
+     */
+    propertyDependencies?: Record<string, string[]>;
 }
 
 export interface Plan {
@@ -95,6 +107,7 @@ interface RawOptions {
     replaceOnChanges: string[];
     ignoreChanges: string[];
     dependsOnMock: string[];
+    propertyDependenciesMock: Record<string, string[]>;
     aliases: string[];
 }
 
@@ -139,6 +152,10 @@ export async function evaluate(projectDir: string, programPath: string, stackCon
         return registerResource(req, (err: unknown, res: any) => {
             if (!err) {
                 const raw = pulumi.runtime.deserializeProperties(req.getObject());
+                const propertyDependenciesMock: Record<string, string[]> = {};
+                req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+                    propertyDependenciesMock[key] = deps.getUrnsList();
+                });
                 registrations.push({
                     mockUrn: res.getUrn(),
                     type: req.getType(),
@@ -149,10 +166,11 @@ export async function evaluate(projectDir: string, programPath: string, stackCon
                     options: {
                         protect: req.getProtect() || undefined,
                         retainOnDelete: req.getRetainondelete() || undefined,
-                        deleteBeforeReplace: req.getDeletebeforereplace() || undefined,
+                        deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
                         replaceOnChanges: req.getReplaceonchangesList(),
                         ignoreChanges: req.getIgnorechangesList(),
                         dependsOnMock: req.getDependenciesList(),
+                        propertyDependenciesMock,
                         aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a: any) => (typeof a === "string" ? a : JSON.stringify(a.toObject())))],
                     },
                 });
@@ -211,12 +229,18 @@ export async function evaluate(projectDir: string, programPath: string, stackCon
         const options: PlanOptions = {};
         if (o.protect) options.protect = true;
         if (o.retainOnDelete) options.retainOnDelete = true;
-        if (o.deleteBeforeReplace) options.deleteBeforeReplace = true;
+        if (o.deleteBeforeReplace !== undefined) options.deleteBeforeReplace = o.deleteBeforeReplace;
         if (o.replaceOnChanges.length) options.replaceOnChanges = [...o.replaceOnChanges].sort();
         if (o.ignoreChanges.length) options.ignoreChanges = [...o.ignoreChanges].sort();
         if (o.dependsOnMock.length) options.dependsOn = [...new Set(o.dependsOnMock.map(urnOf))].sort();
         if (o.aliases.length) options.aliases = [...o.aliases].sort();
         resource.options = options;
+        const propertyDependencies: Record<string, string[]> = {};
+        for (const key of Object.keys(o.propertyDependenciesMock).sort()) {
+            const urns = [...new Set(o.propertyDependenciesMock[key].map(urnOf))].sort();
+            if (urns.length) propertyDependencies[key] = urns;
+        }
+        if (Object.keys(propertyDependencies).length) resource.propertyDependencies = propertyDependencies;
     }
     resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     const secretOutputs = Object.keys(stackOutputs).filter((k) => isSecretValue(stackOutputs[k]));

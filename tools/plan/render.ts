@@ -113,6 +113,11 @@ export function planText(plan: Plan): string {
             if (r.options.dependsOn?.length) {
                 lines.push(`${detail}depends on: ${r.options.dependsOn.map((u) => u.split("::").pop()).join(", ")}`);
             }
+            const inputsFrom = Object.entries(r.propertyDependencies ?? {});
+            if (inputsFrom.length > 0) {
+                // The edges along which a delete-first replacement reaches this resource.
+                lines.push(`${detail}inputs from: ${inputsFrom.map(([k, urns]) => `${k} <- ${urns.map((u) => u.split("::").pop()).join(", ")}`).join("; ")}`);
+            }
             walk(r.urn, `${indent}    `);
         }
     };
