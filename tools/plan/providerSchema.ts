@@ -180,3 +180,22 @@ export const STATE_ONLY: Readonly<Record<string, readonly string[]>> = {
 // predate it. It is listed as a replacement because it is a create-time HostConfig setting like `devices`
 // (ForceNew) and is not among the fields Update sends; if upstream left it non-ForceNew, an edit would be
 // state-only instead.
+
+/**
+ * Whether the provider itself asks the engine to delete a resource before creating its replacement
+ * (the engine then deletes first unless the program set `deleteBeforeReplace` itself, even to false).
+ * Read in pulumi/pulumi-docker provider/resources.go and pulumi/pulumi-terraform-bridge pkg/tfbridge:
+ * - `docker_container` is declared with `DeleteBeforeReplace: true`: every container replacement
+ *   deletes first.
+ * - The provider calls `SetAutonaming(255, "-")`, which makes every string input called `name`
+ *   auto-named unless the resource maps that field itself. When the program sets such a name, the
+ *   bridge's Diff answers delete-before-replace (nameRequiresDeleteBeforeReplace): a fixed name
+ *   cannot exist twice. That holds for networks and volumes; `docker_image` (RemoteImage) maps its
+ *   `name` explicitly, so it is not auto-named and is replaced create-first. (The bridge takes this
+ *   path when the inputs carry its list of defaulted properties, which Check writes.)
+ */
+export function providerDeletesBeforeReplace(type: string, inputs: Readonly<Record<string, unknown>>): boolean {
+    if (type === CONTAINER) return true;
+    if (type === NETWORK || type === VOLUME) return typeof inputs.name === "string" && inputs.name !== "";
+    return false;
+}
