@@ -79,9 +79,9 @@ describe("readStackSettings with the whole configuration", () => {
     });
 
     it("passes a clean configuration", () => {
-        const values = { "openwebui-valkey:uvicornWorkers": "4", "openwebui-valkey:secretKey": "s3cr3t-key" };
+        const values = { "openwebui-valkey:valkeyMaxclients": "500", "openwebui-valkey:secretKey": "s3cr3t-key" };
         const settings = readStackSettings("dev", (k) => values[fullKey(k) as keyof typeof values], plain(values, ["openwebui-valkey:secretKey"]));
-        expect(settings.openWebUI.uvicornWorkers).toBe(4);
+        expect(settings.valkey.maxclients).toBe(500);
         expect(settings.given.secretKey).toBe(true);
     });
 });
