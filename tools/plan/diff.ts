@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from "util";
 import { Plan, PlanResource } from "./evaluate";
 import { REPLACE_ON_CHANGE, STATE_ONLY, UPDATED_IN_PLACE, providerDeletesBeforeReplace } from "./providerSchema";
+import { SECRET_MARK, secretDigest } from "./render";
 
 export type PropertyEffect = "replace" | "update" | "state-only" | "option";
 
@@ -90,11 +91,37 @@ function dataWarning(kind: Change["kind"], before: PlanResource, after?: PlanRes
     return undefined;
 }
 
+/**
+ * The fingerprint of an input on one side: the one the plan records for an input it hides (whole or
+ * in part), else one made from the value as shown; none for a bare `[secret]` without a record.
+ */
+function fingerprint(r: PlanResource, key: string): string | undefined {
+    const digest = r.secretDigests?.[key];
+    if (digest !== undefined) return digest;
+    const value = r.inputs[key];
+    return value === SECRET_MARK ? undefined : secretDigest(value);
+}
+
+/**
+ * Whether an input differs. An input a masked plan hides is compared by fingerprint, so a change
+ * inside it shows (as `[secret] => [secret]`) and an unchanged one does not, whichever side was
+ * rendered with --show-secrets; without fingerprints it can only be compared as it is written.
+ */
+function inputChanged(before: PlanResource, after: PlanResource, key: string): boolean {
+    const secret = before.secretDigests?.[key] !== undefined || after.secretDigests?.[key] !== undefined;
+    if (secret) {
+        const b = fingerprint(before, key);
+        const a = fingerprint(after, key);
+        if (a !== undefined && b !== undefined) return a !== b;
+    }
+    return !isDeepStrictEqual(before.inputs[key], after.inputs[key]);
+}
+
 function compare(before: PlanResource, after: PlanResource): Change | undefined {
     const properties: PropertyChange[] = [];
     const keys = [...new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)])].sort();
     for (const key of keys) {
-        if (!isDeepStrictEqual(before.inputs[key], after.inputs[key])) {
+        if (inputChanged(before, after, key)) {
             properties.push({ property: key, before: before.inputs[key], after: after.inputs[key], effect: effectOf(after.type, key, after) });
         }
     }
@@ -273,6 +300,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
 }
 
 function show(value: unknown): string {
+    if (value === SECRET_MARK) return SECRET_MARK;
     return value === undefined ? "(unset)" : JSON.stringify(value);
 }
 

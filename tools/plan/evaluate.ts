@@ -4,7 +4,7 @@ import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./stackFiles";
-import { isSecretValue, unwrapSecrets as unwrap } from "./wireSecrets";
+import { containsSecret, unwrapSecrets as unwrap } from "./wireSecrets";
 
 export interface PlanOptions {
     protect?: boolean;
@@ -35,6 +35,12 @@ export interface PlanResource {
      * is state the engine records, not something the program chooses.
      */
     propertyDependencies?: Record<string, string[]>;
+    /**
+     * For each input a masked rendering hides (shown as `[secret]`, or with a secret value masked
+     * inside): a short fingerprint of its value, so that a diff can tell a changed input from an
+     * unchanged one without showing either.
+     */
+    secretDigests?: Record<string, string>;
 }
 
 export interface Plan {
@@ -162,7 +168,9 @@ export async function evaluate(projectDir: string, programPath: string, stackCon
                     name: req.getName(),
                     parentMockUrn: req.getParent(),
                     inputs: raw,
-                    secretInputs: Object.keys(raw).filter((k) => isSecretValue(raw[k])),
+                    // A secret anywhere inside an input (one list element, one map value) makes
+                    // the engine show the whole input as secret.
+                    secretInputs: Object.keys(raw).filter((k) => containsSecret(raw[k])),
                     options: {
                         protect: req.getProtect() || undefined,
                         retainOnDelete: req.getRetainondelete() || undefined,
@@ -243,7 +251,7 @@ export async function evaluate(projectDir: string, programPath: string, stackCon
         if (Object.keys(propertyDependencies).length) resource.propertyDependencies = propertyDependencies;
     }
     resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    const secretOutputs = Object.keys(stackOutputs).filter((k) => isSecretValue(stackOutputs[k]));
+    const secretOutputs = Object.keys(stackOutputs).filter((k) => containsSecret(stackOutputs[k]));
     return {
         plan: { project, stack, resources, outputs: unwrap(stackOutputs) as Record<string, unknown> },
         secretValues: [...secretValues],

@@ -1,5 +1,6 @@
-// Turns an evaluation into what a reviewer reads: secrets masked where they occur, keys sorted,
-// resources in a stable order, as JSON or as an indented tree.
+// Turns an evaluation into what a reviewer reads: secret properties shown as `[secret]` the way
+// `pulumi preview` shows them, keys sorted, resources in a stable order, as JSON or as a tree.
+import { createHash } from "crypto";
 import { isDeepStrictEqual } from "util";
 import { Evaluation, Plan, PlanResource } from "./evaluate";
 
@@ -35,29 +36,58 @@ function maskKnown(value: unknown, forms: readonly string[]): unknown {
 }
 
 /**
- * Masks secrets where they occur, not property by property: Pulumi marks a whole list secret when
- * one element is, and hiding all of `envs` would show a reviewer nothing. A property marked secret
- * in which no known secret value is found is hidden whole, so nothing secret slips through.
+ * A short fingerprint of a secret property's value: two renderings of the same value get the same
+ * one, so a diff can say "changed" without showing the value. The plan holds stand-ins for
+ * encrypted config and generated passwords, never a real secret, so the fingerprint reveals nothing
+ * the program's source and stack files do not.
  */
-function maskProperties(values: Record<string, unknown>, secretKeys: readonly string[], forms: readonly string[]): Record<string, unknown> {
+export function secretDigest(value: unknown): string {
+    const text = JSON.stringify(canonical(value)) ?? "undefined";
+    return `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * Shows each property marked secret as `[secret]`, whole, as `pulumi preview` does: the engine
+ * marks a top-level property secret when anything inside it is (one list element, one map value).
+ * Everything else stays readable, but any known secret value found in it is still masked where it
+ * occurs, so a secret that reaches an unmarked property never prints.
+ */
+function maskProperties(values: Record<string, unknown>, secretKeys: readonly string[], forms: readonly string[], showSecrets: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(values)) {
-        const masked = maskKnown(value, forms);
-        out[key] = secretKeys.includes(key) && isDeepStrictEqual(masked, value) ? SECRET_MARK : masked;
+        if (showSecrets) {
+            out[key] = value;
+        } else {
+            out[key] = secretKeys.includes(key) ? SECRET_MARK : maskKnown(value, forms);
+        }
     }
     return out;
 }
 
+/**
+ * Fingerprints of the inputs a masked rendering hides, whole or in part: the secret ones, and any
+ * other in which a known secret value was masked (a change of that value must still show).
+ */
+function digests(values: Record<string, unknown>, secretKeys: readonly string[], forms: readonly string[]): Record<string, string> | undefined {
+    const keys = Object.keys(values)
+        .filter((k) => secretKeys.includes(k) || !isDeepStrictEqual(maskKnown(values[k], forms), values[k]))
+        .sort();
+    return keys.length ? Object.fromEntries(keys.map((k) => [k, secretDigest(values[k])])) : undefined;
+}
+
 export function finalPlan(evaluation: Evaluation, showSecrets: boolean): Plan {
     const { plan } = evaluation;
-    if (showSecrets) {
-        return plan;
-    }
     const forms = secretForms(evaluation.secretValues);
     return {
         ...plan,
-        resources: plan.resources.map((r) => ({ ...r, inputs: maskProperties(r.inputs, evaluation.secretInputs.get(r.urn) ?? [], forms) })),
-        outputs: maskProperties(plan.outputs, evaluation.secretOutputs, forms),
+        resources: plan.resources.map((r) => {
+            const secretKeys = evaluation.secretInputs.get(r.urn) ?? [];
+            const masked: PlanResource = { ...r, inputs: maskProperties(r.inputs, secretKeys, forms, showSecrets) };
+            const fingerprints = digests(r.inputs, secretKeys, forms);
+            if (fingerprints) masked.secretDigests = fingerprints;
+            return masked;
+        }),
+        outputs: maskProperties(plan.outputs, evaluation.secretOutputs, forms, showSecrets),
     };
 }
 
