@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { claimContainerName } from "./containerNames";
 import { CONTAINER_REPLACE_ON_CHANGES, LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
 import {
     OPEN_WEBUI_DATA_PATH,
@@ -48,10 +49,14 @@ export interface OpenWebUIArgs {
     readonly websocketSentinelPort?: number;
     /** Key that signs sessions (`WEBUI_SECRET_KEY`); every instance of one deployment needs the same. Default: 64 random characters from `@pulumi/random`. */
     readonly secretKey?: pulumi.Input<string>;
-    /** Uvicorn worker processes (`UVICORN_WORKERS`), 1 to 64. Default `1`. */
+    /** Uvicorn worker processes (`UVICORN_WORKERS`), 1 to 64; more than one needs `databaseUrl` and an external `vectorDb`. Default `1`. */
     readonly uvicornWorkers?: number;
     /** Database URL (`DATABASE_URL`, secret), e.g. PostgreSQL shared by several instances. Default: unset (SQLite in the data volume, one instance only). */
     readonly databaseUrl?: pulumi.Input<string>;
+    /** Vector store (`VECTOR_DB`): `pgvector` with a PostgresDatabase, or another external one; several workers need one. Default: unset (Open WebUI's local Chroma in the data volume, one worker only). */
+    readonly vectorDb?: string;
+    /** PostgreSQL URL for pgvector (`PGVECTOR_DB_URL`, secret) when it is not `databaseUrl`. Default: unset (pgvector uses `databaseUrl`). */
+    readonly pgvectorDbUrl?: pulumi.Input<string>;
     /** Further environment variables, shown in previews; a name this component manages is refused. Default: none. */
     readonly extraEnvs?: { [name: string]: pulumi.Input<string> };
     /** Further environment variables that hold secrets (API keys, storage credentials): they go to the secrets file, never to `envs`. Default: none. */
@@ -106,16 +111,18 @@ export class OpenWebUI extends pulumi.ComponentResource {
             redisServerTimeoutSeconds: typeof args.redisServerTimeoutSeconds === "number" ? args.redisServerTimeoutSeconds : undefined,
             secretKey: typeof args.secretKey === "string" ? args.secretKey : undefined,
             databaseUrl: typeof args.databaseUrl === "string" ? args.databaseUrl : undefined,
+            pgvectorDbUrl: typeof args.pgvectorDbUrl === "string" ? args.pgvectorDbUrl : undefined,
         });
 
+        claimContainerName(settings.containerName, `OpenWebUI "${name}"`, opts);
         const secretKey = pulumi.secret(
             args.secretKey ??
                 new random.RandomPassword(`${name}-secret-key`, { length: 64, special: false }, { parent: this }).result,
         );
         const secretEnv = pulumi
-            .all([args.redisUrl, args.websocketRedisUrl, args.redisServerTimeoutSeconds, secretKey, args.databaseUrl, pulumi.all(settings.extraSecretEnvs)])
-            .apply(([redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, key, databaseUrl, extraSecretEnvs]) =>
-                openWebUISecretEnv(settings, { redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, secretKey: key, databaseUrl }, extraSecretEnvs),
+            .all([args.redisUrl, args.websocketRedisUrl, args.redisServerTimeoutSeconds, secretKey, args.databaseUrl, args.pgvectorDbUrl, pulumi.all(settings.extraSecretEnvs)])
+            .apply(([redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, key, databaseUrl, pgvectorDbUrl, extraSecretEnvs]) =>
+                openWebUISecretEnv(settings, { redisUrl, websocketRedisUrl, redisServerTimeoutSeconds, secretKey: key, databaseUrl, pgvectorDbUrl }, extraSecretEnvs),
             );
         // Built from the settings and the plain extra values only: no secret reaches `envs`, so a
         // changed value shows as itself in a preview instead of turning the whole list `[secret]`.

@@ -42,7 +42,7 @@ export const OPEN_WEBUI_DEFAULTS = {
 export const SECRET_ENV_FILE = "/run/open-webui/secrets.env";
 
 /** The variables that carry secrets (passwords in URLs, the signing key): they go to SECRET_ENV_FILE. */
-export const SECRET_ENV_NAMES = ["DATABASE_URL", "REDIS_URL", "WEBSOCKET_REDIS_URL", "WEBUI_SECRET_KEY"] as const;
+export const SECRET_ENV_NAMES = ["DATABASE_URL", "PGVECTOR_DB_URL", "REDIS_URL", "WEBSOCKET_REDIS_URL", "WEBUI_SECRET_KEY"] as const;
 
 /** Healthy when Open WebUI's own /health answers; durations in Go's canonical form, as the provider reads them back. */
 export function openWebUIHealthcheck() {
@@ -75,6 +75,8 @@ export function shellEnvFile(env: Readonly<Record<string, string>>): string {
  */
 export const MANAGED_ENV_NAMES = [
     "DATABASE_URL",
+    "PGVECTOR_DB_URL",
+    "VECTOR_DB",
     "ENABLE_WEBSOCKET_SUPPORT",
     "REDIS_CLUSTER",
     "REDIS_HEALTH_CHECK_INTERVAL",
@@ -111,6 +113,8 @@ export interface OpenWebUISettings {
     readonly websocketSentinelHosts: readonly string[];
     readonly websocketSentinelPort: number;
     readonly uvicornWorkers: number;
+    /** `VECTOR_DB`, or undefined for Open WebUI's default (a local Chroma in the data volume). */
+    readonly vectorDb?: string;
     readonly extraEnvs: Readonly<Record<string, pulumi.Input<string>>>;
     readonly extraSecretEnvs: Readonly<Record<string, pulumi.Input<string>>>;
     readonly hostPort: number;
@@ -143,6 +147,7 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
         websocketSentinelHosts: args.websocketSentinelHosts ?? redisSentinelHosts,
         websocketSentinelPort: args.websocketSentinelPort ?? redisSentinelPort,
         uvicornWorkers: args.uvicornWorkers ?? d.uvicornWorkers,
+        vectorDb: args.vectorDb,
         extraEnvs: args.extraEnvs ?? {},
         extraSecretEnvs: args.extraSecretEnvs ?? {},
         hostPort: args.hostPort ?? d.hostPort,
@@ -183,6 +188,8 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
             ),
         () => checkIntegerInRange("redisSocketConnectTimeoutSeconds", s.redisSocketConnectTimeoutSeconds, 1, 600, "the connect timeout is a whole number of seconds from 1 to 600", "keep the default of 5"),
         () => checkIntegerInRange("uvicornWorkers", s.uvicornWorkers, 1, 64, "Open WebUI needs at least one worker process (and at most 64 here)", "use 1 for a small instance, or one per core"),
+        () => checkSeveralWorkers(s, args.databaseUrl !== undefined),
+        () => checkVectorDb(s, args.databaseUrl !== undefined, args.pgvectorDbUrl !== undefined),
         () => {
             if (s.redisCluster && (s.redisSentinelHosts.length > 0 || s.websocketSentinelHosts.length > 0)) {
                 throw new SettingError("redisCluster", true, "Cluster and Sentinel exclude each other", "give either redisCluster or Sentinel hosts");
@@ -216,6 +223,45 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
         },
     ]);
     return s;
+}
+
+/** Vector stores Open WebUI ships clients for; `chroma` (the default) is the local one in the data volume. */
+export const VECTOR_DBS = ["chroma", "elasticsearch", "milvus", "opensearch", "pgvector", "pinecone", "qdrant", "s3vector", "oracle23ai"] as const;
+
+/**
+ * Open WebUI's scaling guide: SQLite is one process's database and the default local vector store
+ * is not safe across forked workers, so several workers need PostgreSQL and an external vector store.
+ */
+function checkSeveralWorkers(s: OpenWebUISettings, hasDatabaseUrl: boolean): void {
+    if (s.uvicornWorkers <= 1) return;
+    if (!hasDatabaseUrl) {
+        throw new SettingError(
+            "uvicornWorkers",
+            s.uvicornWorkers,
+            "several workers need a shared database: without databaseUrl each worker opens the SQLite file in the data volume, which one process only may write (Open WebUI's scaling guide)",
+            "give databaseUrl (e.g. a PostgresDatabase's databaseUrl), or use 1 worker",
+        );
+    }
+    if (s.vectorDb === undefined || s.vectorDb === "chroma") {
+        throw new SettingError(
+            "uvicornWorkers",
+            s.uvicornWorkers,
+            "the default vector store (a local Chroma in the data volume) is not safe across forked workers and crashes them (Open WebUI's scaling guide)",
+            'set vectorDb to "pgvector" (with a PostgresDatabase) or another external store, or use 1 worker',
+        );
+    }
+}
+
+function checkVectorDb(s: OpenWebUISettings, hasDatabaseUrl: boolean, hasPgvectorUrl: boolean): void {
+    if (s.vectorDb !== undefined && !(VECTOR_DBS as readonly string[]).includes(s.vectorDb)) {
+        throw new SettingError("vectorDb", s.vectorDb, "it is not a vector store Open WebUI knows", `use one of ${VECTOR_DBS.join(", ")}`);
+    }
+    if (s.vectorDb === "pgvector" && !hasDatabaseUrl && !hasPgvectorUrl) {
+        throw new SettingError("vectorDb", s.vectorDb, "pgvector keeps its vectors in PostgreSQL, and neither databaseUrl nor pgvectorDbUrl names one", "give databaseUrl (a PostgresDatabase's databaseUrl) or pgvectorDbUrl");
+    }
+    if (hasPgvectorUrl && s.vectorDb !== "pgvector") {
+        throw new SettingError("pgvectorDbUrl", "[secret]", `it is only read with vectorDb "pgvector", and vectorDb is ${s.vectorDb === undefined ? "unset" : `"${s.vectorDb}"`}`, 'set vectorDb to "pgvector", or drop pgvectorDbUrl');
+    }
 }
 
 function checkSentinelHosts(setting: string, hosts: readonly string[]): void {
@@ -256,6 +302,7 @@ export interface ResolvedConnection {
     readonly redisServerTimeoutSeconds?: number;
     readonly secretKey: string;
     readonly databaseUrl?: string;
+    readonly pgvectorDbUrl?: string;
 }
 
 /** Checks the connection values; the same messages whether they were given plainly or arrived as Outputs. */
@@ -278,11 +325,42 @@ export function checkConnection(s: OpenWebUISettings, c: Partial<ResolvedConnect
             }
         },
         () => {
-            if (c.databaseUrl !== undefined && !/^[a-z][a-z0-9+]*:\/\//.test(c.databaseUrl)) {
-                throw new SettingError("databaseUrl", "[secret]", "it is not a database URL", "use postgresql://user:password@host:5432/openwebui");
+            if (c.databaseUrl !== undefined) checkDatabaseUrl("databaseUrl", c.databaseUrl);
+        },
+        () => {
+            if (c.pgvectorDbUrl !== undefined) checkDatabaseUrl("pgvectorDbUrl", c.pgvectorDbUrl, POSTGRES_SCHEMES);
+        },
+        () => {
+            // pgvector on the main database: it must then be PostgreSQL.
+            if (s.vectorDb === "pgvector" && c.pgvectorDbUrl === undefined && c.databaseUrl !== undefined && !POSTGRES_SCHEMES.includes(schemeOf(c.databaseUrl))) {
+                throw new SettingError("vectorDb", s.vectorDb, `pgvector keeps its vectors in PostgreSQL, and databaseUrl is a ${schemeOf(c.databaseUrl)}:// database`, "give pgvectorDbUrl for a PostgreSQL with pgvector, or use PostgreSQL for databaseUrl");
             }
         },
     ]);
+}
+
+const POSTGRES_SCHEMES = ["postgresql", "postgres", "postgresql+psycopg2"];
+/** What Open WebUI's database layer opens: SQLite (optionally encrypted) and PostgreSQL. */
+export const DATABASE_SCHEMES = ["sqlite", "sqlite+sqlcipher", ...POSTGRES_SCHEMES];
+
+function schemeOf(url: string): string {
+    return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1].toLowerCase() ?? "";
+}
+
+/** Only the scheme is shown: the rest of a database URL holds the password. */
+function checkDatabaseUrl(setting: string, url: string, allowed: readonly string[] = DATABASE_SCHEMES): void {
+    const scheme = schemeOf(url);
+    if (scheme === "") {
+        throw new SettingError(setting, "[secret]", "it is not a database URL", "use postgresql://user:password@host:5432/openwebui");
+    }
+    if (!allowed.includes(scheme)) {
+        throw new SettingError(
+            setting,
+            `${scheme}://[secret]`,
+            `Open WebUI cannot use a ${scheme}:// database here: it supports ${allowed.map((a) => `${a}://`).join(", ")}`,
+            "use postgresql://user:password@host:5432/openwebui (a PostgresDatabase's databaseUrl)",
+        );
+    }
 }
 
 function checkRedisUrl(s: OpenWebUISettings, setting: string, url: string): void {
@@ -314,6 +392,9 @@ export function openWebUIPublicEnv(s: OpenWebUISettings, extraEnvs: Readonly<Rec
         }),
         UVICORN_WORKERS: String(s.uvicornWorkers),
     };
+    if (s.vectorDb !== undefined) {
+        env.VECTOR_DB = s.vectorDb;
+    }
     if (s.redisCluster) {
         env.REDIS_CLUSTER = "true";
         env.WEBSOCKET_REDIS_CLUSTER = "true";
@@ -345,6 +426,9 @@ export function openWebUISecretEnv(s: OpenWebUISettings, c: ResolvedConnection, 
     };
     if (c.databaseUrl !== undefined) {
         env.DATABASE_URL = c.databaseUrl;
+    }
+    if (c.pgvectorDbUrl !== undefined) {
+        env.PGVECTOR_DB_URL = c.pgvectorDbUrl;
     }
     return env;
 }

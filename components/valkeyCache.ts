@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { claimContainerName } from "./containerNames";
 import { CONTAINER_REPLACE_ON_CHANGES, LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
 import { buildRedisUrl, checkDbIndex } from "./redisUrl";
 import {
@@ -94,6 +95,7 @@ export class ValkeyCache extends pulumi.ComponentResource {
     constructor(name: string, args: ValkeyCacheArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("openwebui-valkey:index:ValkeyCache", name, {}, opts);
         const settings = resolveValkeySettings(name, args);
+        claimContainerName(settings.containerName, `ValkeyCache "${name}"`, opts);
 
         const network = settings.createNetworkName
             ? new docker.Network(`${name}-network`, { name: settings.createNetworkName }, { parent: this })

@@ -314,8 +314,10 @@ export function valkeyHealthcheck() {
 export function valkeyCapabilities(s: ValkeySettings): { drops: string[]; adds?: string[] } {
     // Started as root, the entrypoint chowns /data (DAC_OVERRIDE) and steps down with setpriv
     // (SETUID, SETGID); started as the valkey user it needs nothing at all.
-    // Written with the CAP_ prefix, as the daemon reports them: the provider's Read stores the
-    // daemon's form and `capabilities` forces replacement, so any other spelling replaces Valkey on every `up`.
+    // Written in the canonical CAP_ form (what the docker CLI sends and the daemon's normalizer
+    // produces). The provider's Read stores what the daemon reports and `capabilities` forces
+    // replacement: a 20.10 daemon keeps either spelling as sent (measured), and this one is a fixed
+    // point for any daemon that normalizes, so no spelling difference can replace Valkey on each `up`.
     return s.runAsValkeyUser ? { drops: ["ALL"] } : { drops: ["ALL"], adds: ["CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"] };
 }
 

@@ -5,6 +5,8 @@ import { closest } from "fastest-levenshtein";
 import type { OpenWebUIArgs } from "../components/openWebUI";
 import { checkConnection, resolveOpenWebUISettings } from "../components/openWebUISettings";
 import { SettingError, SettingErrors } from "../components/settingError";
+import type { PostgresDatabaseArgs } from "../components/postgresDatabase";
+import { resolvePostgresSettings } from "../components/postgresSettings";
 import type { ValkeyCacheArgs } from "../components/valkeyCache";
 import { checkPassword, resolveValkeySettings } from "../components/valkeySettings";
 import { checkDockerName } from "../components/validation";
@@ -40,11 +42,21 @@ export const CONFIG_KEYS = {
     redisSocketKeepalive: "redisSocketKeepalive",
     secretKey: "secretKey",
     databaseUrl: "databaseUrl",
+    protectData: "protectData",
+    valkeyStopGraceSeconds: "stopGraceSeconds",
+    openWebUIStopGraceSeconds: "stopGraceSeconds",
+    openWebUIWaitTimeoutSeconds: "waitTimeoutSeconds",
+    vectorDb: "vectorDb",
+    postgresEnabled: "PostgresDatabase",
+    postgresImage: "image",
+    postgresPassword: "password",
+    postgresMemoryLimitMb: "memoryLimitMb",
+    postgresHostPort: "hostPort",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Keys whose values must be stored encrypted (`pulumi config set --secret`). */
-export const SECRET_CONFIG_KEYS: readonly ConfigKey[] = ["valkeyPassword", "secretKey", "databaseUrl"];
+export const SECRET_CONFIG_KEYS: readonly ConfigKey[] = ["valkeyPassword", "secretKey", "databaseUrl", "postgresPassword"];
 
 /** The physical names of one stack's Docker objects. */
 export interface PhysicalNames {
@@ -53,6 +65,8 @@ export interface PhysicalNames {
     readonly valkeyVolume: string;
     readonly openWebUIContainer: string;
     readonly openWebUIVolume: string;
+    readonly postgresContainer: string;
+    readonly postgresVolume: string;
 }
 
 /** The tutorial's names, for users who want exactly its layout (one deployment per Docker host). */
@@ -62,6 +76,9 @@ export const TUTORIAL_NAMES: PhysicalNames = {
     valkeyVolume: "valkey-data",
     openWebUIContainer: "open-webui",
     openWebUIVolume: "open-webui",
+    // Not in the tutorial, which stops at SQLite: named in its style.
+    postgresContainer: "postgres",
+    postgresVolume: "postgres-data",
 };
 
 export function physicalNames(prefix: string | undefined): PhysicalNames {
@@ -75,6 +92,8 @@ export function physicalNames(prefix: string | undefined): PhysicalNames {
         valkeyVolume: named(TUTORIAL_NAMES.valkeyVolume),
         openWebUIContainer: named(TUTORIAL_NAMES.openWebUIContainer),
         openWebUIVolume: named(`${TUTORIAL_NAMES.openWebUIVolume}-data`),
+        postgresContainer: named(TUTORIAL_NAMES.postgresContainer),
+        postgresVolume: named(TUTORIAL_NAMES.postgresVolume),
     };
 }
 
@@ -83,8 +102,10 @@ export interface StackSettings {
     readonly names: PhysicalNames;
     readonly valkey: Omit<ValkeyCacheArgs, "password">;
     readonly openWebUI: Omit<OpenWebUIArgs, "redisUrl" | "networkName" | "secretKey" | "databaseUrl" | "redisServerTimeoutSeconds">;
+    /** The PostgresDatabase to deploy beside Valkey, or undefined when the stack has none. */
+    readonly postgres?: Omit<PostgresDatabaseArgs, "networkName" | "password">;
     /** Which secrets the stack supplies; the rest are generated (or, for databaseUrl, left unset). */
-    readonly given: { readonly valkeyPassword: boolean; readonly secretKey: boolean; readonly databaseUrl: boolean };
+    readonly given: { readonly valkeyPassword: boolean; readonly secretKey: boolean; readonly databaseUrl: boolean; readonly postgresPassword: boolean };
 }
 
 /** Reads a raw config value (as `pulumi config get` stores it: a string, JSON for arrays). */
@@ -229,7 +250,21 @@ export function readStackSettings(stack: string, read: ConfigReader, whole?: Giv
         runAsValkeyUser: bool("valkeyRunAsValkeyUser"),
         hostPort: int("valkeyHostPort", true),
         hostAddress: str("valkeyHostAddress"),
+        stopGraceSeconds: int("valkeyStopGraceSeconds"),
+        protectData: bool("protectData"),
     };
+    const postgresEnabled = bool("postgresEnabled") ?? false;
+    const postgres: StackSettings["postgres"] = postgresEnabled
+        ? {
+              image: str("postgresImage"),
+              containerName: names.postgresContainer,
+              volumeName: names.postgresVolume,
+              retainDataOnDelete: retain,
+              protectData: bool("protectData"),
+              memoryLimitMb: int("postgresMemoryLimitMb", true),
+              hostPort: int("postgresHostPort", true),
+          }
+        : undefined;
     const openWebUI: StackSettings["openWebUI"] = {
         image: str("openWebUIImage"),
         containerName: names.openWebUIContainer,
@@ -243,14 +278,26 @@ export function readStackSettings(stack: string, read: ConfigReader, whole?: Giv
         redisKeyPrefix: str("redisKeyPrefix"),
         redisHealthCheckIntervalSeconds: int("redisHealthCheckIntervalSeconds"),
         redisSocketKeepalive: bool("redisSocketKeepalive"),
+        stopGraceSeconds: int("openWebUIStopGraceSeconds"),
+        waitTimeoutSeconds: int("openWebUIWaitTimeoutSeconds"),
+        protectData: bool("protectData"),
+        // With the stack's own PostgreSQL, its pgvector is the vector store unless told otherwise.
+        vectorDb: str("vectorDb") ?? (postgresEnabled ? "pgvector" : undefined),
     };
     const given = {
         valkeyPassword: str("valkeyPassword") !== undefined,
         secretKey: str("secretKey") !== undefined,
         databaseUrl: str("databaseUrl") !== undefined,
+        postgresPassword: str("postgresPassword") !== undefined,
     };
+    if (postgresEnabled && given.databaseUrl) {
+        errors.push(new SettingError(fullKey("databaseUrl"), "[secret]", "it is set together with postgresEnabled, and Open WebUI can use only one database", "unset databaseUrl to use the stack's PostgreSQL, or set postgresEnabled to false to use yours"));
+    }
+    if (!postgresEnabled && given.postgresPassword) {
+        errors.push(new SettingError(fullKey("postgresPassword"), "[secret]", "it is set but postgresEnabled is false, so no PostgreSQL uses it", "set postgresEnabled to true, or remove postgresPassword"));
+    }
     if (errors.length === 0) {
-        errors.push(...validateAcrossComponents(valkey, openWebUI, read));
+        errors.push(...validateAcrossComponents(valkey, openWebUI, postgres, read));
     }
     if (whole) {
         errors.unshift(...checkConfigKeys(stack, whole));
@@ -261,17 +308,18 @@ export function readStackSettings(stack: string, read: ConfigReader, whole?: Giv
     if (errors.length > 1) {
         throw new SettingErrors(errors);
     }
-    return { names, valkey, openWebUI, given };
+    return { names, valkey, openWebUI, postgres, given };
 }
 
 /** Runs the components' own checks on the stack's values, naming config keys in the errors, then the checks that span both. */
 function validateAcrossComponents(
     valkey: Omit<ValkeyCacheArgs, "password">,
     openWebUI: StackSettings["openWebUI"],
+    postgres: StackSettings["postgres"],
     read: ConfigReader,
 ): SettingError[] {
     const errors: SettingError[] = [];
-    const relabelled = (prefix: "valkey" | "openWebUI", f: () => void) => () => {
+    const relabelled = (prefix: Component, f: () => void) => () => {
         try {
             f();
         } catch (e) {
@@ -292,29 +340,48 @@ function validateAcrossComponents(
     if (password) {
         relabelled("valkey", () => checkPassword("password", password))();
     }
+    const postgresPassword = read("postgresPassword");
+    if (postgres) {
+        relabelled("postgres", () => resolvePostgresSettings("postgres", { ...postgres, networkName: "checked-elsewhere" }))();
+    }
+    // The stack's own PostgreSQL stands in for the URL it will give Open WebUI (a valid postgresql:// form).
+    const databaseUrl = postgres ? `postgresql://openwebui:${postgresPassword ? "x" : "generated"}@postgres:5432/openwebui` : read("databaseUrl") || undefined;
     relabelled("openWebUI", () => {
-        const settings = resolveOpenWebUISettings("open-webui", openWebUI);
+        const settings = resolveOpenWebUISettings("open-webui", { ...openWebUI, databaseUrl });
         checkConnection(settings, {
             redisServerTimeoutSeconds: valkey.timeoutSeconds ?? 1800,
             secretKey: read("secretKey") || undefined,
-            databaseUrl: read("databaseUrl") || undefined,
+            databaseUrl,
         });
     })();
-    // The two published ports share the host: the same port on overlapping addresses cannot work.
-    const valkeyAddress = valkey.hostAddress ?? "127.0.0.1";
-    const webAddress = openWebUI.hostAddress ?? "127.0.0.1";
-    const webPort = openWebUI.hostPort ?? 3000;
-    const overlaps = valkeyAddress === webAddress || valkeyAddress === "0.0.0.0" || webAddress === "0.0.0.0";
-    if (valkey.hostPort !== undefined && valkey.hostPort === webPort && overlaps) {
-        errors.push(
-            new SettingError(fullKey("valkeyHostPort"), valkey.hostPort, `Open WebUI already publishes port ${webPort} on ${webAddress}`, "choose another port for one of them, e.g. 6379 for Valkey"),
-        );
+    errors.push(...checkPortsApart(valkey, openWebUI, postgres));
+    return errors;
+}
+
+type Component = "valkey" | "openWebUI" | "postgres";
+
+/** Published ports share the host: the same port on overlapping addresses cannot work. */
+function checkPortsApart(valkey: Omit<ValkeyCacheArgs, "password">, openWebUI: StackSettings["openWebUI"], postgres: StackSettings["postgres"]): SettingError[] {
+    const published: Array<{ key: ConfigKey; what: string; port: number; address: string }> = [
+        { key: "openWebUIHostPort", what: "Open WebUI", port: openWebUI.hostPort ?? 3000, address: openWebUI.hostAddress ?? "127.0.0.1" },
+    ];
+    if (valkey.hostPort !== undefined) published.push({ key: "valkeyHostPort", what: "Valkey", port: valkey.hostPort, address: valkey.hostAddress ?? "127.0.0.1" });
+    if (postgres?.hostPort !== undefined) published.push({ key: "postgresHostPort", what: "PostgreSQL", port: postgres.hostPort, address: postgres.hostAddress ?? "127.0.0.1" });
+    const errors: SettingError[] = [];
+    for (let i = 1; i < published.length; i++) {
+        for (let j = 0; j < i; j++) {
+            const [a, b] = [published[j], published[i]];
+            const overlaps = a.address === b.address || a.address === "0.0.0.0" || b.address === "0.0.0.0";
+            if (a.port === b.port && overlaps) {
+                errors.push(new SettingError(fullKey(b.key), b.port, `${a.what} already publishes port ${a.port} on ${a.address}`, `choose another port for one of them, e.g. ${b.key === "valkeyHostPort" ? 6379 : 5432} for ${b.what}`));
+            }
+        }
     }
     return errors;
 }
 
 /** Maps a component argument back to the config key that set it, e.g. `timeoutSeconds` → `openwebui-valkey:valkeyTimeoutSeconds`. */
-function configKeyFor(component: "valkey" | "openWebUI", argument: string): string {
+function configKeyFor(component: Component, argument: string): string {
     const candidates = (Object.keys(CONFIG_KEYS) as ConfigKey[]).filter((k) => CONFIG_KEYS[k] === argument.split(".")[0]);
     const key =
         candidates.find((k) => k.startsWith(component)) ??

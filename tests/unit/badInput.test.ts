@@ -36,6 +36,14 @@ const stackCases: Array<[string, Partial<Record<ConfigKey, string>>, RegExp]> = 
     ["process bound too small", { valkeyMaxProcesses: "4" }, /valkeyMaxProcesses = 4: .*Fix:/],
     ["image Docker would refuse", { valkeyImage: "Valkey/valkey:8.0.1" }, /valkeyImage = "Valkey\/valkey:8.0.1": Docker would refuse this image reference \(.*must be lowercase\).*Fix:/],
     ["image with two tags", { openWebUIImage: "ghcr.io/open-webui/open-webui:v1:v2" }, /openWebUIImage = "ghcr.io\/open-webui\/open-webui:v1:v2": Docker would refuse this image reference.*Fix:/],
+    ["several workers on SQLite", { uvicornWorkers: "4" }, /openwebui-valkey:uvicornWorkers = 4: several workers need a shared database.*Fix: give databaseUrl/],
+    ["several workers on the local vector store", { uvicornWorkers: "2", databaseUrl: "postgresql://u:p@db:5432/w" }, /uvicornWorkers = 2: the default vector store/],
+    ["a database Open WebUI cannot use", { databaseUrl: "mysql://u:p@db:3306/w" }, /databaseUrl = "mysql:\/\/\[secret\]": Open WebUI cannot use a mysql:\/\/ database here/],
+    ["pgvector without PostgreSQL", { vectorDb: "pgvector" }, /vectorDb = "pgvector": pgvector keeps its vectors in PostgreSQL/],
+    ["the stack's PostgreSQL and a databaseUrl", { postgresEnabled: "true", databaseUrl: "postgresql://u:p@db:5432/w" }, /databaseUrl = "\[secret\]": it is set together with postgresEnabled/],
+    ["PostgreSQL memory too small", { postgresEnabled: "true", postgresMemoryLimitMb: "128" }, /postgresMemoryLimitMb = 128: PostgreSQL needs at least 256 MB/],
+    ["PostgreSQL port taken by Open WebUI", { postgresEnabled: "true", postgresHostPort: "3000" }, /postgresHostPort = 3000: Open WebUI already publishes port 3000 on 127.0.0.1/],
+    ["a PostgreSQL password without PostgreSQL", { postgresPassword: "pw" }, /postgresPassword = "\[secret\]": it is set but postgresEnabled is false/],
     ["open Valkey on every interface", { valkeyAuthentication: "false", valkeyHostPort: "6379", valkeyHostAddress: "0.0.0.0" }, /valkeyHostAddress = "0.0.0.0": Valkey without authentication would answer anyone who reaches 0.0.0.0:6379.*no TLS.*Fix: keep hostAddress 127.0.0.1/],
 ];
 

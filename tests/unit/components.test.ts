@@ -38,7 +38,7 @@ describe("ValkeyCache under mocks", () => {
         // Only the environment holds the password: it is secret, the command stays readable.
         expect(findResource(declared, CONTAINER, "valkey-container").secretInputs).toEqual(["envs"]);
         expect(c.healthcheck).toEqual({ tests: ["CMD-SHELL", `[ "$(valkey-cli ping)" = 'PONG' ]`], interval: "1s", timeout: "3s", startPeriod: "5s", retries: 5 });
-        // The daemon reports added capabilities with the CAP_ prefix; any other spelling would replace Valkey on every `up`.
+        // The canonical CAP_ form: what a normalizing daemon would report back, so no spelling difference replaces Valkey.
         expect(c.capabilities).toEqual({ drops: ["ALL"], adds: ["CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"] });
         expect(c.securityOpts).toEqual(["no-new-privileges:true"]);
         expect(c.readOnly).toBe(true);
@@ -145,6 +145,7 @@ describe("OpenWebUI under mocks", () => {
             networkName: cache.networkName,
             redisServerTimeoutSeconds: cache.timeoutSeconds,
             uvicornWorkers: 4,
+            vectorDb: "pgvector",
             redisKeyPrefix: "team",
             databaseUrl: pulumi.secret("postgresql://u:p@db:5432/webui"),
         });
@@ -199,7 +200,7 @@ describe("OpenWebUI under mocks", () => {
         const a = findResource(declared, CONTAINER, "web-a-container");
         expect(Object.keys(publicEnvOf("web-a")).sort()).toEqual([
             "ENABLE_WEBSOCKET_SUPPORT", "REDIS_HEALTH_CHECK_INTERVAL", "REDIS_KEY_PREFIX", "REDIS_SOCKET_CONNECT_TIMEOUT",
-            "REDIS_SOCKET_KEEPALIVE", "UVICORN_WORKERS", "WEBSOCKET_MANAGER", "WEBSOCKET_REDIS_OPTIONS",
+            "REDIS_SOCKET_KEEPALIVE", "UVICORN_WORKERS", "VECTOR_DB", "WEBSOCKET_MANAGER", "WEBSOCKET_REDIS_OPTIONS",
         ]);
         expect(JSON.stringify(a.inputs.envs)).not.toMatch(/generated|postgresql/);
         expect(Object.keys(secretEnvOf("web-a")).sort()).toEqual(["DATABASE_URL", "REDIS_URL", "WEBSOCKET_REDIS_URL", "WEBUI_SECRET_KEY"]);
@@ -297,5 +298,23 @@ describe("composable inputs", () => {
         expect(JSON.stringify(web.inputs.envs)).not.toContain("sk-test");
         expect(sourceEnvFile(web.inputs.uploads[0].content).OPENAI_API_KEY).toBe("sk-test");
         expect(web.secretInputs).toEqual(["uploads"]);
+    });
+});
+
+describe("container names", () => {
+    beforeAll(async () => {
+        await installMocks("test");
+    });
+
+    it("refuses a second container of the same name on one engine before any of its resources", () => {
+        new ValkeyCache("first", { containerName: "shared-name" });
+        expect(() => new OpenWebUI("second", { redisUrl: "redis://valkey:6379/0", networkName: "n", containerName: "shared-name", hostPort: 3030 })).toThrow(
+            /containerName = "shared-name": ValkeyCache "first" already runs a container of that name on the same Docker engine.*Fix: give one of them another containerName/,
+        );
+    });
+
+    it("allows the same name on another engine (an explicit docker.Provider)", () => {
+        const elsewhere = new docker.Provider("elsewhere", { host: "ssh://deploy@other-host.example" });
+        expect(() => new ValkeyCache("third", { containerName: "shared-name" }, { providers: { docker: elsewhere } })).not.toThrow();
     });
 });

@@ -85,8 +85,9 @@ describe("OpenWebUI environment (pure)", () => {
     });
 
     it("puts exactly the secret-bearing variables into the secrets file and none into the public ones", () => {
-        const settings = resolveOpenWebUISettings("web", {});
-        const secret = openWebUISecretEnv(settings, { ...base, databaseUrl: "postgresql://u:p@db:5432/webui" });
+        const vectors = "postgresql://u:p@vectors:5432/v";
+        const settings = resolveOpenWebUISettings("web", { vectorDb: "pgvector", pgvectorDbUrl: vectors });
+        const secret = openWebUISecretEnv(settings, { ...base, databaseUrl: "postgresql://u:p@db:5432/webui", pgvectorDbUrl: vectors });
         expect(Object.keys(secret).sort()).toEqual([...SECRET_ENV_NAMES].sort());
         const shown = openWebUIPublicEnv(settings);
         for (const name of SECRET_ENV_NAMES) expect(shown).not.toHaveProperty(name);

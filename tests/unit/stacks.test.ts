@@ -59,45 +59,74 @@ describe("the dev and prod stacks", () => {
         prod = renderPlan("prod");
     });
 
-    it("both evaluate to one ValkeyCache and one OpenWebUI with their children", () => {
-        for (const plan of [dev, prod]) {
-            const types = plan.resources.map((r) => r.type).sort();
-            expect(types).toEqual([
-                "docker:index/container:Container",
-                "docker:index/container:Container",
-                "docker:index/network:Network",
-                "docker:index/remoteImage:RemoteImage",
-                "docker:index/remoteImage:RemoteImage",
-                "docker:index/volume:Volume",
-                "docker:index/volume:Volume",
-                "openwebui-valkey:index:OpenWebUI",
-                "openwebui-valkey:index:ValkeyCache",
-                "pulumi:pulumi:Stack",
-                "random:index/randomPassword:RandomPassword",
-                "random:index/randomPassword:RandomPassword",
-            ]);
-        }
+    const BASE_TYPES = [
+        "docker:index/container:Container",
+        "docker:index/container:Container",
+        "docker:index/network:Network",
+        "docker:index/remoteImage:RemoteImage",
+        "docker:index/remoteImage:RemoteImage",
+        "docker:index/volume:Volume",
+        "docker:index/volume:Volume",
+        "openwebui-valkey:index:OpenWebUI",
+        "openwebui-valkey:index:ValkeyCache",
+        "pulumi:pulumi:Stack",
+        "random:index/randomPassword:RandomPassword",
+        "random:index/randomPassword:RandomPassword",
+    ];
+    const POSTGRES_TYPES = [
+        "docker:index/container:Container",
+        "docker:index/remoteImage:RemoteImage",
+        "docker:index/volume:Volume",
+        "openwebui-valkey:index:PostgresDatabase",
+        "random:index/randomPassword:RandomPassword",
+    ];
+
+    it("dev is one ValkeyCache and one OpenWebUI; prod adds a PostgresDatabase", () => {
+        expect(dev.resources.map((r) => r.type).sort()).toEqual([...BASE_TYPES].sort());
+        expect(prod.resources.map((r) => r.type).sort()).toEqual([...BASE_TYPES, ...POSTGRES_TYPES].sort());
     });
 
     it("prefix every physical name with the stack name and use different host ports", () => {
         const names = (plan: Plan) => plan.resources.map((r) => r.inputs.name).filter((n): n is string => typeof n === "string" && !n.includes(":"));
         expect(names(dev).sort()).toEqual(["dev-open-webui", "dev-open-webui-data", "dev-openwebui-network", "dev-valkey", "dev-valkey-data"]);
-        expect(names(prod).sort()).toEqual(["prod-open-webui", "prod-open-webui-data", "prod-openwebui-network", "prod-valkey", "prod-valkey-data"]);
+        expect(names(prod).sort()).toEqual(["prod-open-webui", "prod-open-webui-data", "prod-openwebui-network", "prod-postgres", "prod-postgres-data", "prod-valkey", "prod-valkey-data"]);
         const port = (plan: Plan) => (resource(plan, CONTAINER, "open-webui-container").inputs.ports as any[])[0].external;
         expect(port(dev)).toBe(3000);
         expect(port(prod)).toBe(3100);
     });
 
-    it("prod pins images, runs four workers and limits memory with maxmemory at 75%", () => {
+    it("prod pins images, runs four workers on PostgreSQL with pgvector and limits memory with maxmemory at 75%", () => {
         const valkey = resource(prod, CONTAINER, "valkey-container").inputs;
         expect(valkey.memory).toBe(512);
         expect(valkey.command).toEqual(expect.arrayContaining(["--maxmemory", "384mb"]));
         expect(valkey.ulimits).toContainEqual({ name: "nproc", soft: 256, hard: 256 });
         const web = resource(prod, CONTAINER, "open-webui-container").inputs;
         expect(web.memory).toBe(4096);
-        expect(envMap(web.envs).UVICORN_WORKERS).toBe("4");
+        expect(envMap(web.envs)).toMatchObject({ UVICORN_WORKERS: "4", VECTOR_DB: "pgvector" });
+        expect(resource(prod, CONTAINER, "postgres-container").inputs).toMatchObject({ name: "prod-postgres", memory: 1024, user: "999" });
         expect(resource(prod, "docker:index/remoteImage:RemoteImage", "open-webui-image").inputs.name).toMatch(/:v\d+\.\d+\.\d+$/);
         expect(resource(prod, "docker:index/remoteImage:RemoteImage", "valkey-image").inputs.name).toMatch(/:\d+\.\d+\.\d+-alpine$/);
+        expect(resource(prod, "docker:index/remoteImage:RemoteImage", "postgres-image").inputs.name).toBe("docker.io/pgvector/pgvector:0.8.0-pg17");
+        // Open WebUI takes the database's URL through its secrets file and waits for both servers.
+        const webResource = resource(prod, CONTAINER, "open-webui-container");
+        expect(webResource.propertyDependencies?.uploads).toEqual(expect.arrayContaining([expect.stringMatching(/::postgres-password$/)]));
+        expect(webResource.options.dependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/PostgresDatabase\$docker:index\/container:Container::postgres-container$/)]));
+        expect(envMap(resource(dev, CONTAINER, "open-webui-container").inputs.envs)).toMatchObject({ UVICORN_WORKERS: "1" });
+        expect(envMap(resource(dev, CONTAINER, "open-webui-container").inputs.envs).VECTOR_DB).toBeUndefined();
+    });
+
+    it("protects the data volumes on prod, and only them", () => {
+        const protectedOnes = (plan: Plan) => plan.resources.filter((r) => r.options.protect).map((r) => `${r.type} ${r.name}`).sort();
+        expect(protectedOnes(prod)).toEqual(["docker:index/volume:Volume open-webui-data", "docker:index/volume:Volume postgres-data", "docker:index/volume:Volume valkey-data"]);
+        expect(protectedOnes(dev)).toEqual([]);
+    });
+
+    it("orders Open WebUI after Valkey with dependsOn, and takes no input from the Valkey container", () => {
+        const web = resource(dev, CONTAINER, "open-webui-container");
+        const valkeyUrn = resource(dev, CONTAINER, "valkey-container").urn;
+        expect(web.options.dependsOn).toContain(valkeyUrn);
+        const fromValkeyContainer = Object.entries(web.propertyDependencies ?? {}).filter(([, urns]) => urns.includes(valkeyUrn));
+        expect(fromValkeyContainer).toEqual([]);
     });
 
     it("exports the useful outputs, with passwords only inside secrets", () => {
@@ -106,11 +135,13 @@ describe("the dev and prod stacks", () => {
             openWebUIContainer: "dev-open-webui",
             openWebUIUrl: "http://127.0.0.1:3000",
             openWebUIVolume: "dev-open-webui-data",
-            redisUrl: "redis://:[secret]@valkey:6379/0",
+            // A secret output shows as [secret] whole, as `pulumi preview` shows it.
+            redisUrl: "[secret]",
             valkeyContainer: "dev-valkey",
             valkeyVolume: "dev-valkey-data",
-            websocketRedisUrl: "redis://:[secret]@valkey:6379/1",
+            websocketRedisUrl: "[secret]",
         });
+        expect(prod.outputs).toMatchObject({ postgresContainer: "prod-postgres", postgresVolume: "prod-postgres-data", databaseUrl: "[secret]" });
     });
 
     it("can use the tutorial's exact names", () => {

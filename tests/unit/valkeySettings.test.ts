@@ -65,7 +65,7 @@ describe("ValkeyCache settings (pure)", () => {
     });
 
     it("drops every capability and adds back only the three the entrypoint needs, or none as the valkey user", () => {
-        // With the CAP_ prefix, the form the daemon reports back.
+        // In the canonical CAP_ form, a fixed point of the daemon's normalizer.
         expect(valkeyCapabilities(defaults)).toEqual({ drops: ["ALL"], adds: ["CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"] });
         expect(valkeyCapabilities(resolveValkeySettings("c", { runAsValkeyUser: true }))).toEqual({ drops: ["ALL"] });
     });

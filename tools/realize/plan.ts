@@ -15,6 +15,7 @@ export const RESOURCE_TYPES = {
     stack: "pulumi:pulumi:Stack",
     valkeyCache: "openwebui-valkey:index:ValkeyCache",
     openWebUI: "openwebui-valkey:index:OpenWebUI",
+    postgresDatabase: "openwebui-valkey:index:PostgresDatabase",
     randomPassword: "random:index/randomPassword:RandomPassword",
     network: "docker:index/network:Network",
     volume: "docker:index/volume:Volume",
@@ -28,6 +29,7 @@ export type ResourceKind = "nothing" | "image" | "network" | "volume" | "contain
 const KIND_BY_TYPE: Readonly<Record<string, ResourceKind>> = {
     [RESOURCE_TYPES.stack]: "nothing",
     [RESOURCE_TYPES.valkeyCache]: "nothing",
+    [RESOURCE_TYPES.postgresDatabase]: "nothing",
     [RESOURCE_TYPES.openWebUI]: "nothing",
     [RESOURCE_TYPES.randomPassword]: "nothing",
     [RESOURCE_TYPES.remoteImage]: "image",
