@@ -55,7 +55,9 @@ describe("npm run plan -- --stack dev --json", () => {
         expect(resource(plan, "docker:index/volume:Volume", "valkey-data").options).toEqual({ retainOnDelete: true });
         const valkey = resource(plan, CONTAINER, "valkey-container");
         expect(valkey.options.deleteBeforeReplace).toBe(true);
-        expect(valkey.options.replaceOnChanges).toEqual(["healthcheck"]);
+        // healthcheck: the provider only records its edits; #initerror: a container whose create failed
+        // its wait is replaced on the next up instead of being recorded as a success.
+        expect(valkey.options.replaceOnChanges).toEqual(["#initerror", "healthcheck"]);
         // Open WebUI is created only after Valkey, which `wait: true` holds back until healthy.
         expect(resource(plan, CONTAINER, "open-webui-container").options.dependsOn).toContain(valkey.urn);
         expect(valkey.inputs.wait).toBe(true);
