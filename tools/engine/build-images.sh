@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Build the two local test images without any container registry:
+# Build the three local test images without any container registry:
 #
-#   openwebui-valkey-test/valkey:8.0.1               Valkey 8.0.1, official-image layout
-#   openwebui-valkey-test/open-webui-standin:2       Open WebUI stand-in (python3 + redis-py)
+#   openwebui-valkey-test/valkey:8.0.1               Valkey 8.0.1, official-image layout   (bookworm)
+#   openwebui-valkey-test/open-webui-standin:2       Open WebUI stand-in (python3 + redis-py) (bookworm)
+#   openwebui-valkey-test/postgres-pgvector:17       PostgreSQL 17 + pgvector 0.8, laid out like
+#                                                    pgvector/pgvector:0.8.0-pg17        (trixie)
 #
-# No base image can be pulled, so a Debian bookworm root filesystem is made
-# with `debootstrap --variant=minbase` from the mirror apt uses on this host,
-# kept as a tarball in $IMAGE_CACHE, imported with `docker import`, and used
-# as the FROM of both Dockerfiles (under images/).
+# No base image can be pulled, so Debian root filesystems are made with
+# `debootstrap --variant=minbase` from the mirror apt uses on this host, kept
+# as tarballs in $IMAGE_CACHE, imported with `docker import` as
+# openwebui-valkey-test/debian-base:<suite>, and used as the FROM of the
+# Dockerfiles under images/. Bookworm serves Valkey and the stand-in; trixie
+# serves PostgreSQL, because only trixie packages pgvector (0.8.0 for 17).
 #
 # Environment:
-#   IMAGE_CACHE     where the base tarball is kept (default ~/.cache/openwebui-valkey-test)
+#   IMAGE_CACHE     where the base tarballs are kept (default ~/.cache/openwebui-valkey-test)
 #   DEBIAN_MIRROR   override the mirror read from /etc/apt/sources.list{,.d}
-#   FORCE_REBUILD=1 rebuild the two images even if the engine has them
+#   FORCE_REBUILD=1 rebuild the three images even if the engine has them
 #   ENGINE_DIR      if DOCKER_HOST is unset, $ENGINE_DIR/env (from docker-up.sh) is sourced
 set -euo pipefail
 
@@ -20,11 +24,17 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ENGINE_DIR=${ENGINE_DIR:-/tmp/openwebui-valkey-engine}
 IMAGE_CACHE=${IMAGE_CACHE:-$HOME/.cache/openwebui-valkey-test}
 FORCE_REBUILD=${FORCE_REBUILD:-0}
-SUITE=bookworm
+# The host's own suite: its entry in the apt sources names the mirror, which
+# serves every suite.
+HOST_SUITE=bookworm
+if [ -r /etc/os-release ]; then
+  HOST_SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+fi
 
-BASE_IMAGE=openwebui-valkey-test/debian-base:$SUITE
+base_image() { echo "openwebui-valkey-test/debian-base:$1"; }
 VALKEY_IMAGE=openwebui-valkey-test/valkey:8.0.1
 STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:2
+POSTGRES_IMAGE=openwebui-valkey-test/postgres-pgvector:17
 
 log() { echo "build-images: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -48,13 +58,13 @@ timeout 20 docker info >/dev/null 2>&1 || die "no Docker engine reachable; run t
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# The first Debian mirror configured for $SUITE, from one-line .list files or
+# The first Debian mirror configured for $HOST_SUITE, from one-line .list files or
 # deb822 .sources files (the Debian 12 default).
 detect_mirror() {
   local f
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
     [ -f "$f" ] || continue
-    awk -v suite="$SUITE" '
+    awk -v suite="$HOST_SUITE" '
       $1 == "deb" {
         i = 2
         if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }   # skip [options]
@@ -63,7 +73,7 @@ detect_mirror() {
   done
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
-    awk -v suite="$SUITE" '
+    awk -v suite="$HOST_SUITE" '
       function flush() {
         if (enabled && types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " suite " ") && uris != "") {
           split(uris, u, " "); print u[1]; found = 1; exit
@@ -85,15 +95,15 @@ MIRROR=${DEBIAN_MIRROR:-$(detect_mirror | head -n 1)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 MIRROR=${MIRROR%/}
 ARCH=$(dpkg --print-architecture)
-BASE_TAR="$IMAGE_CACHE/debian-$SUITE-minbase-$ARCH.tar"
 log "mirror $MIRROR, arch $ARCH, cache $IMAGE_CACHE"
 
-total_start=$(now)
-
-# 1. The shared base root filesystem, cached as a tarball.
-if [ -f "$BASE_TAR" ]; then
-  log "base tarball cached: $BASE_TAR"
-else
+# 1. A base root filesystem per suite, cached as a tarball.
+make_base_tar() { # make_base_tar SUITE TARBALL
+  local suite=$1 tarball=$2 work rootfs t
+  if [ -f "$tarball" ]; then
+    log "base tarball cached: $tarball"
+    return
+  fi
   [ "$(id -u)" = 0 ] || die "debootstrap needs root"
   if ! command -v debootstrap >/dev/null; then
     t=$(now)
@@ -102,35 +112,49 @@ else
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends debootstrap >&2
     took "apt-get install debootstrap" "$t"
   fi
+  # debootstrap knows a suite by its script; one older than the suite falls
+  # back to sid's script, which fetches whatever suite it is given.
+  local script=()
+  if [ ! -e "/usr/share/debootstrap/scripts/$suite" ]; then
+    [ -e /usr/share/debootstrap/scripts/sid ] || die "debootstrap has no script for $suite or sid"
+    log "debootstrap has no script for $suite; using sid's"
+    script=(/usr/share/debootstrap/scripts/sid)
+  fi
   mkdir -p "$IMAGE_CACHE"
   work=$(mktemp -d "${TMPDIR:-/tmp}/openwebui-valkey-rootfs.XXXXXX")
-  trap 'rm -rf --one-file-system "$work"' EXIT
   rootfs="$work/rootfs"
+  # Every path below is inside $rootfs: refuse to go on if it is not a
+  # directory of its own under the new temporary one.
+  case "$rootfs" in /?*/rootfs) ;; *) die "unexpected rootfs path '$rootfs'" ;; esac
+  # shellcheck disable=SC2064 # expand $work now: it is local to this function
+  trap "rm -rf --one-file-system '$work'" EXIT
 
-  include=()
+  local include=()
   # apt inside the image needs the CA bundle to use an https mirror.
   case "$MIRROR" in https://*) include=(--include=ca-certificates) ;; esac
 
   t=$(now)
-  log "debootstrap --variant=minbase $SUITE (log: $work/debootstrap.log)"
-  if ! debootstrap --variant=minbase "${include[@]}" "$SUITE" "$rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1; then
+  log "debootstrap --variant=minbase $suite (log: $work/debootstrap.log)"
+  if ! debootstrap --variant=minbase "${include[@]}" "$suite" "$rootfs" "$MIRROR" "${script[@]}" \
+    >"$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2
-    die "debootstrap failed"
+    die "debootstrap $suite failed"
   fi
-  took "debootstrap minbase $SUITE" "$t"
+  took "debootstrap minbase $suite" "$t"
+  [ -x "$rootfs/usr/bin/apt-get" ] || die "debootstrap left no usable root filesystem in $rootfs"
 
   t=$(now)
   # Trim it the way Debian's slim container images are trimmed, and keep
   # later package installs from adding docs, man pages and translations.
-  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/01-container-minimal" <<'EOF'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/locale/*
-path-include /usr/share/locale/locale.alias
-path-exclude /usr/share/lintian/*
-EOF
+  printf '%s\n' \
+    'path-exclude /usr/share/doc/*' \
+    'path-include /usr/share/doc/*/copyright' \
+    'path-exclude /usr/share/man/*' \
+    'path-exclude /usr/share/info/*' \
+    'path-exclude /usr/share/locale/*' \
+    'path-include /usr/share/locale/locale.alias' \
+    'path-exclude /usr/share/lintian/*' \
+    >"$rootfs/etc/dpkg/dpkg.cfg.d/01-container-minimal"
   find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
   find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
   rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/lintian/*
@@ -140,35 +164,48 @@ EOF
   chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
   printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' \
     >"$rootfs/etc/apt/apt.conf.d/90-no-recommends"
-  echo "deb $MIRROR $SUITE main" >"$rootfs/etc/apt/sources.list"
+  if [ "$suite" = bookworm ]; then
+    echo "deb $MIRROR $suite main" >"$rootfs/etc/apt/sources.list"
+  else
+    # From trixie on, deb822 is apt's own format; a sources.list draws a notice.
+    rm -f "$rootfs/etc/apt/sources.list"
+    printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$MIRROR" "$suite" >"$rootfs/etc/apt/sources.list.d/debian.sources"
+  fi
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
     "$rootfs"/var/log/apt/* "$rootfs"/var/log/dpkg.log "$rootfs"/var/log/bootstrap.log
   # Docker supplies these per container; the build host's values must not leak in.
   : >"$rootfs/etc/resolv.conf"
   : >"$rootfs/etc/hostname"
-  tar -C "$rootfs" --numeric-owner -cf "$BASE_TAR.tmp" .
-  mv "$BASE_TAR.tmp" "$BASE_TAR"
+  tar -C "$rootfs" --numeric-owner -cf "$tarball.tmp" .
+  mv "$tarball.tmp" "$tarball"
   rm -rf --one-file-system "$work"
   trap - EXIT
-  took "trim + tar base" "$t"
-  log "base tarball: $BASE_TAR ($(du -h "$BASE_TAR" | cut -f1))"
-fi
+  took "trim + tar base $suite" "$t"
+  log "base tarball: $tarball ($(du -h "$tarball" | cut -f1))"
+}
 
-# 2. The base image.
-if image_exists "$BASE_IMAGE"; then
-  log "$BASE_IMAGE exists"
-else
+# 2. The base image of a suite, imported from its tarball.
+base() { # base SUITE
+  local suite=$1 image tarball t
+  image=$(base_image "$suite")
+  tarball="$IMAGE_CACHE/debian-$suite-minbase-$ARCH.tar"
+  make_base_tar "$suite" "$tarball"
+  if image_exists "$image"; then
+    log "$image exists"
+    return
+  fi
   t=$(now)
-  docker import --change 'CMD ["/bin/bash"]' --message "debootstrap --variant=minbase $SUITE" \
-    - "$BASE_IMAGE" <"$BASE_TAR" >/dev/null
-  took "docker import base" "$t"
-fi
+  docker import --change 'CMD ["/bin/bash"]' --message "debootstrap --variant=minbase $suite" \
+    - "$image" <"$tarball" >/dev/null
+  took "docker import base $suite" "$t"
+}
 
-# 3. The two images. The legacy builder: the client has no buildx plugin
-#    here, and BuildKit would try to resolve the FROM remotely. Host network
-#    for RUN steps, because the engine from docker-up.sh gives containers no
-#    route off the host.
-build() { # build IMAGE DIR
+# 3. The images. The legacy builder: the client has no buildx plugin here,
+#    and BuildKit would try to resolve the FROM remotely. Host network for RUN
+#    steps, because the engine from docker-up.sh gives containers no route off
+#    the host.
+build() { # build IMAGE DIR SUITE
   if image_exists "$1" && [ "$FORCE_REBUILD" != 1 ]; then
     log "$1 exists; skipped (FORCE_REBUILD=1 rebuilds it)"
     return
@@ -177,13 +214,18 @@ build() { # build IMAGE DIR
   t=$(now)
   log "building $1 from $2"
   DOCKER_BUILDKIT=0 docker build --network host \
-    --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "DEBIAN_MIRROR=$MIRROR" \
+    --build-arg "BASE_IMAGE=$(base_image "$3")" --build-arg "DEBIAN_MIRROR=$MIRROR" \
     --label org.opencontainers.image.title="$1" --label openwebui-valkey-test=1 \
     -t "$1" "$2" >&2
   took "docker build $1" "$t"
 }
-build "$VALKEY_IMAGE" "$HERE/images/valkey"
-build "$STANDIN_IMAGE" "$HERE/images/openwebui-standin"
+
+total_start=$(now)
+base bookworm
+build "$VALKEY_IMAGE" "$HERE/images/valkey" bookworm
+build "$STANDIN_IMAGE" "$HERE/images/openwebui-standin" bookworm
+base trixie
+build "$POSTGRES_IMAGE" "$HERE/images/postgres" trixie
 
 took "total" "$total_start"
 log "timings:"
