@@ -3,9 +3,13 @@
 //   - one Redis-protocol server: sessions, token revocation and websocket rooms are shared;
 //   - one WEBUI_SECRET_KEY: a token signed by one instance is accepted by the other;
 //   - one REDIS_KEY_PREFIX: both read and write the same keys;
-//   - one PostgreSQL DATABASE_URL: SQLite in a data volume serves a single instance only.
-// Each instance keeps its own data volume (uploads, the default vector store): to share files too,
-// configure Open WebUI's external storage and vector database through `extraEnvs`.
+//   - one PostgreSQL DATABASE_URL (here a managed one, with the pgvector extension available): SQLite
+//     in a data volume serves a single process only;
+//   - one external vector store: pgvector in that PostgreSQL (the default local Chroma is not safe
+//     across workers or instances). To keep vectors elsewhere, set `pgvectorDbUrl`, or another
+//     `vectorDb` with its settings in `extraEnvs` / `extraSecretEnvs`.
+// Each instance keeps its own data volume (uploaded files): to share those too, configure Open
+// WebUI's external storage through `extraEnvs` and `extraSecretEnvs`.
 import * as pulumi from "@pulumi/pulumi";
 import { OpenWebUI, ValkeyCache } from "openwebui-valkey";
 
@@ -26,6 +30,7 @@ const shared = {
     redisServerTimeoutSeconds: cache.timeoutSeconds,
     redisKeyPrefix,
     databaseUrl,
+    vectorDb: "pgvector",
     uvicornWorkers: 2,
 };
 

@@ -12,7 +12,10 @@ import { ROOT, SCHEMA_FILE, componentProvider, packageComponents, providerName, 
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 const PROVIDER = providerName(pkg.name);
-const TOKENS = [`${PROVIDER}:index:OpenWebUI`, `${PROVIDER}:index:ValkeyCache`];
+const OPEN_WEBUI = `${PROVIDER}:index:OpenWebUI`;
+const POSTGRES = `${PROVIDER}:index:PostgresDatabase`;
+const VALKEY = `${PROVIDER}:index:ValkeyCache`;
+const TOKENS = [OPEN_WEBUI, POSTGRES, VALKEY];
 
 interface Property {
     type?: string;
@@ -52,10 +55,10 @@ describe("the component package's schema", () => {
     });
 
     it("loads the components from package.json's main, as the plugin host does, and analyzes components/index.ts", () => {
-        expect(packageComponents().map((c) => c.name).sort()).toEqual(["OpenWebUI", "ValkeyCache"]);
+        expect(packageComponents().map((c) => c.name).sort()).toEqual(["OpenWebUI", "PostgresDatabase", "ValkeyCache"]);
         // The analyzer reads exports["."] (then main) with .js changed to .ts; without a match it falls
         // back to the root index.ts, the Pulumi program, which would hide a broken entry point.
-        const analyzer = new Analyzer(ROOT, PROVIDER, pkg, new Set(["ValkeyCache", "OpenWebUI"]));
+        const analyzer = new Analyzer(ROOT, PROVIDER, pkg, new Set(["ValkeyCache", "OpenWebUI", "PostgresDatabase"]));
         const entry = (analyzer as unknown as { findProgramEntryPoint(): { fileName: string } }).findProgramEntryPoint();
         expect(path.relative(ROOT, entry.fileName)).toBe(path.join("components", "index.ts"));
     }, 60_000);
@@ -109,25 +112,37 @@ describe("the component provider (what serves another language's program)", () =
         declared = await installMocks();
     });
 
-    it("constructs both components from schema inputs and returns the schema's outputs", async () => {
+    it("constructs the three components from schema inputs and returns the schema's outputs", async () => {
         const provider = componentProvider();
         const schema = JSON.parse(await provider.getSchema());
         const outputsOf = (token: string) => Object.keys(schema.resources[token].properties).sort();
 
-        const cache = await provider.construct("valkey", TOKENS[1], { memoryLimitMb: 512, maxmemoryMb: 384 }, {});
-        expect(Object.keys(cache.state).sort()).toEqual(outputsOf(TOKENS[1]));
+        const cache = await provider.construct("valkey", VALKEY, { memoryLimitMb: 512, maxmemoryMb: 384 }, {});
+        expect(Object.keys(cache.state).sort()).toEqual(outputsOf(VALKEY));
+        const db = await provider.construct("postgres", POSTGRES, { networkName: cache.state.networkName, memoryLimitMb: 512 }, {});
+        expect(Object.keys(db.state).sort()).toEqual(outputsOf(POSTGRES));
         // Outputs of one component are inputs of the other, as in a Python or YAML program.
         const webui = await provider.construct(
             "open-webui",
-            TOKENS[0],
-            { redisUrl: cache.state.url, networkName: cache.state.networkName, redisServerTimeoutSeconds: cache.state.timeoutSeconds, hostPort: 3000 },
+            OPEN_WEBUI,
+            {
+                redisUrl: cache.state.url,
+                networkName: cache.state.networkName,
+                redisServerTimeoutSeconds: cache.state.timeoutSeconds,
+                databaseUrl: db.state.databaseUrl,
+                vectorDb: "pgvector",
+                uvicornWorkers: 2,
+                hostPort: 3000,
+            },
             {},
         );
-        expect(Object.keys(webui.state).sort()).toEqual(outputsOf(TOKENS[0]));
+        expect(Object.keys(webui.state).sort()).toEqual(outputsOf(OPEN_WEBUI));
         expect(await resolve(pulumi.output(webui.state.websocketRedisUrl))).toBe("redis://:generatedvalkeypassword@valkey:6379/1");
         await settle();
         const container = declared.find((r) => r.name === "open-webui-container")!;
-        expect(sourceEnvFile(container.inputs.uploads[0].content).REDIS_URL).toBe("redis://:generatedvalkeypassword@valkey:6379/0");
+        const secrets = sourceEnvFile(container.inputs.uploads[0].content);
+        expect(secrets.REDIS_URL).toBe("redis://:generatedvalkeypassword@valkey:6379/0");
+        expect(secrets.DATABASE_URL).toBe("postgresql://openwebui:generatedpostgrespassword@postgres:5432/openwebui");
         expect(declared.map((r) => r.type)).toEqual(expect.arrayContaining(TOKENS));
     }, 60_000);
 });
