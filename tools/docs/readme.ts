@@ -10,6 +10,7 @@ const root = path.resolve(__dirname, "../..");
 const COMPONENTS = [
     { file: "components/valkeyCache.ts", className: "ValkeyCache", argsName: "ValkeyCacheArgs" },
     { file: "components/openWebUI.ts", className: "OpenWebUI", argsName: "OpenWebUIArgs" },
+    { file: "components/postgresDatabase.ts", className: "PostgresDatabase", argsName: "PostgresDatabaseArgs" },
 ];
 
 function cell(text: string): string {
