@@ -115,6 +115,18 @@ describe("the dev and prod stacks", () => {
         expect(envMap(resource(dev, CONTAINER, "open-webui-container").inputs.envs).VECTOR_DB).toBeUndefined();
     });
 
+    it("has every container replaced, not merely re-recorded, when its health wait failed (#initerror) or its healthcheck changed", () => {
+        for (const plan of [dev, prod]) {
+            const containers = plan.resources.filter((r) => r.type === CONTAINER);
+            expect(containers.length).toBe(plan === dev ? 2 : 3);
+            for (const c of containers) {
+                expect({ name: c.name, replaceOnChanges: c.options.replaceOnChanges, wait: c.inputs.wait }).toEqual({ name: c.name, replaceOnChanges: ["#initerror", "healthcheck"], wait: true });
+                expect(c.inputs.destroyGraceSeconds).toBeGreaterThanOrEqual(30);
+                expect(c.inputs.stopTimeout).toBe(c.inputs.destroyGraceSeconds);
+            }
+        }
+    });
+
     it("protects the data volumes on prod, and only them", () => {
         const protectedOnes = (plan: Plan) => plan.resources.filter((r) => r.options.protect).map((r) => `${r.type} ${r.name}`).sort();
         expect(protectedOnes(prod)).toEqual(["docker:index/volume:Volume open-webui-data", "docker:index/volume:Volume postgres-data", "docker:index/volume:Volume valkey-data"]);
