@@ -1,4 +1,4 @@
-// Settings both containers share: the tutorial's log rotation and restart policy, and the
+// Settings every container shares: the tutorial's log rotation and restart policy, and the
 // no-new-privileges flag that CIS Docker Benchmark asks of every container.
 
 export const RESTART_POLICY = "unless-stopped";

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { claimContainerName } from "./containerNames";
-import { CONTAINER_REPLACE_ON_CHANGES, LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
+import { dataVolume, localFirstImage, managedContainerArgs, managedContainerOptions } from "./managedChildren";
 import {
     OPEN_WEBUI_DATA_PATH,
     OPEN_WEBUI_PORT,
@@ -16,8 +16,6 @@ import {
     resolveOpenWebUISettings,
     shellEnvFile,
 } from "./openWebUISettings";
-import { volumeSetting } from "./valkeySettings";
-import { checkDockerName, checkImageReference, checkWhenResolved } from "./validation";
 
 /** The arguments of an {@link OpenWebUI}. */
 export interface OpenWebUIArgs {
@@ -128,21 +126,8 @@ export class OpenWebUI extends pulumi.ComponentResource {
         // changed value shows as itself in a preview instead of turning the whole list `[secret]`.
         const publicEnvs = pulumi.all(settings.extraEnvs).apply((extraEnvs) => envList(openWebUIPublicEnv(settings, extraEnvs)));
 
-        const volume = settings.createVolumeName
-            ? new docker.Volume(
-                  `${name}-data`,
-                  { name: settings.createVolumeName },
-                  { parent: this, retainOnDelete: settings.retainDataOnDelete, protect: settings.protectData },
-              )
-            : undefined;
-        const volumeName = volume
-            ? volume.name
-            : pulumi.output(checkWhenResolved(settings.volumeName, (v) => checkDockerName(volumeSetting(args), v)));
-        const image = new docker.RemoteImage(
-            `${name}-image`,
-            { name: checkWhenResolved(settings.image, (v) => checkImageReference("image", v)), keepLocally: true },
-            { parent: this },
-        );
+        const volumeName = dataVolume(this, name, settings, args);
+        const image = localFirstImage(this, name, settings.image);
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -156,29 +141,12 @@ export class OpenWebUI extends pulumi.ComponentResource {
                 ports: [{ internal: OPEN_WEBUI_PORT, external: settings.hostPort, ip: settings.hostAddress, protocol: "tcp" }],
                 volumes: [{ volumeName, containerPath: OPEN_WEBUI_DATA_PATH }],
                 networksAdvanced: [{ name: args.networkName }],
-                securityOpts: [NO_NEW_PRIVILEGES],
-                memory: settings.memoryLimitMb,
-                // Equal to the limit: no swap, and nothing for the provider's Read to report back differently.
-                memorySwap: settings.memoryLimitMb,
                 healthcheck: openWebUIHealthcheck(),
-                restart: RESTART_POLICY,
-                logDriver: LOG_DRIVER,
-                logOpts: { ...LOG_OPTS },
-                // `pulumi up` returns once /health answers, and a container that never does fails the update.
-                wait: true,
-                waitTimeout: settings.waitTimeoutSeconds,
-                // Uvicorn finishes in-flight requests on SIGTERM; the provider stops with this timeout on
-                // replacement and destroy (0, a kill, when unset), Docker on `docker stop`.
-                destroyGraceSeconds: settings.stopGraceSeconds,
-                stopTimeout: settings.stopGraceSeconds,
+                // Uvicorn finishes in-flight requests on SIGTERM.
+                ...managedContainerArgs(settings),
             },
-            {
-                parent: this,
-                deleteBeforeReplace: true,
-                replaceOnChanges: CONTAINER_REPLACE_ON_CHANGES,
-                // The order after Valkey: an explicit edge, never a data dependency (see ValkeyCache.url).
-                dependsOn: opts?.dependsOn,
-            },
+            // The order after Valkey: an explicit edge, never a data dependency (see ValkeyCache.url).
+            managedContainerOptions(this, opts?.dependsOn),
         );
 
         const shownHost = settings.hostAddress === "0.0.0.0" ? "localhost" : settings.hostAddress.includes(":") ? `[${settings.hostAddress}]` : settings.hostAddress;

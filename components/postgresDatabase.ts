@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { claimContainerName } from "./containerNames";
-import { CONTAINER_REPLACE_ON_CHANGES, LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
+import { dataVolume, localFirstImage, managedContainerArgs, managedContainerOptions } from "./managedChildren";
 import {
     POSTGRES_DATA_PATH,
     POSTGRES_INIT_SCRIPT,
@@ -16,8 +16,6 @@ import {
     postgresHealthcheck,
     resolvePostgresSettings,
 } from "./postgresSettings";
-import { volumeSetting } from "./valkeySettings";
-import { checkDockerName, checkImageReference, checkWhenResolved } from "./validation";
 
 /** The arguments of a {@link PostgresDatabase}. */
 export interface PostgresDatabaseArgs {
@@ -81,22 +79,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         const settings = resolvePostgresSettings(name, args);
         claimContainerName(settings.containerName, `PostgresDatabase "${name}"`, opts);
 
-        const volume = settings.createVolumeName
-            ? new docker.Volume(
-                  `${name}-data`,
-                  { name: settings.createVolumeName },
-                  // A stable name plus retainOnDelete: a destroy or a replacement leaves the cluster where it is.
-                  { parent: this, retainOnDelete: settings.retainDataOnDelete, protect: settings.protectData },
-              )
-            : undefined;
-        const volumeName = volume
-            ? volume.name
-            : pulumi.output(checkWhenResolved(settings.volumeName, (v) => checkDockerName(volumeSetting(args), v)));
-        const image = new docker.RemoteImage(
-            `${name}-image`,
-            { name: checkWhenResolved(settings.image, (v) => checkImageReference("image", v)), keepLocally: true },
-            { parent: this },
-        );
+        const volumeName = dataVolume(this, name, settings, args);
+        const image = localFirstImage(this, name, settings.image);
         const password = pulumi.secret(
             args.password !== undefined
                 ? pulumi.output(args.password).apply((p) => (checkDatabasePassword("password", p), p))
@@ -112,7 +96,6 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 // to chown or step down, and a fresh volume takes the image's ownership of the path.
                 user: POSTGRES_UID,
                 capabilities: { drops: ["ALL"] },
-                securityOpts: [NO_NEW_PRIVILEGES],
                 envs: postgresEnv(settings),
                 // Given at creation, read by the entrypoint on first start: the password never enters
                 // `envs`, `docker inspect` or a preview.
@@ -121,27 +104,18 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     { file: POSTGRES_INIT_SCRIPT, content: POSTGRES_INIT_SQL, permissions: "0444" },
                 ],
                 healthcheck: postgresHealthcheck(settings),
-                memory: settings.memoryLimitMb,
-                // Equal to the limit: no swap, and what the daemon reports back.
-                memorySwap: settings.memoryLimitMb,
                 shmSize: settings.shmSizeMb,
-                restart: RESTART_POLICY,
-                logDriver: LOG_DRIVER,
-                logOpts: { ...LOG_OPTS },
                 volumes: [{ volumeName, containerPath: POSTGRES_DATA_PATH }],
                 networksAdvanced: [{ name: settings.networkName, aliases: [settings.networkAlias] }],
                 ports:
                     settings.hostPort === undefined
                         ? undefined
                         : [{ internal: POSTGRES_PORT, external: settings.hostPort, ip: settings.hostAddress, protocol: "tcp" }],
-                wait: true,
-                waitTimeout: settings.waitTimeoutSeconds,
                 // SIGINT is PostgreSQL's fast shutdown: clients are disconnected, a checkpoint is written.
                 stopSignal: "SIGINT",
-                destroyGraceSeconds: settings.stopGraceSeconds,
-                stopTimeout: settings.stopGraceSeconds,
+                ...managedContainerArgs(settings),
             },
-            { parent: this, deleteBeforeReplace: true, replaceOnChanges: CONTAINER_REPLACE_ON_CHANGES },
+            managedContainerOptions(this),
         );
 
         this.password = password;

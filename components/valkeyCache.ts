@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { claimContainerName } from "./containerNames";
-import { CONTAINER_REPLACE_ON_CHANGES, LOG_DRIVER, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART_POLICY } from "./containerDefaults";
+import { dataVolume, localFirstImage, managedContainerArgs, managedContainerOptions } from "./managedChildren";
 import { buildRedisUrl, checkDbIndex } from "./redisUrl";
 import {
     PASSWORD_ENV,
@@ -16,9 +16,8 @@ import {
     valkeyCommand,
     valkeyHealthcheck,
     valkeyUlimits,
-    volumeSetting,
 } from "./valkeySettings";
-import { checkDockerName, checkImageReference, checkWhenResolved } from "./validation";
+import { checkDockerName, checkWhenResolved } from "./validation";
 
 /** The arguments of a {@link ValkeyCache}. Every one is optional; defaults reproduce the tutorial, hardened. */
 export interface ValkeyCacheArgs {
@@ -100,21 +99,8 @@ export class ValkeyCache extends pulumi.ComponentResource {
         const network = settings.createNetworkName
             ? new docker.Network(`${name}-network`, { name: settings.createNetworkName }, { parent: this })
             : undefined;
-        const volume = settings.createVolumeName
-            ? new docker.Volume(
-                  `${name}-data`,
-                  { name: settings.createVolumeName },
-                  // A stable explicit name plus retainOnDelete: a destroy or a replacement leaves the
-                  // data where it is, and a new volume resource of that name adopts it.
-                  { parent: this, retainOnDelete: settings.retainDataOnDelete, protect: settings.protectData },
-              )
-            : undefined;
-        const image = new docker.RemoteImage(
-            `${name}-image`,
-            // keepLocally: destroying this stack must not remove an image another stack runs.
-            { name: checkWhenResolved(settings.image, (v) => checkImageReference("image", v)), keepLocally: true },
-            { parent: this },
-        );
+        const volumeName = dataVolume(this, name, settings, args);
+        const image = localFirstImage(this, name, settings.image);
 
         let password: pulumi.Output<string> | undefined;
         if (settings.authentication) {
@@ -134,9 +120,6 @@ export class ValkeyCache extends pulumi.ComponentResource {
         const networkName = network
             ? network.name
             : pulumi.output(checkWhenResolved(settings.networkName, (v) => checkDockerName(networkSetting(args), v)));
-        const volumeName = volume
-            ? volume.name
-            : pulumi.output(checkWhenResolved(settings.volumeName, (v) => checkDockerName(volumeSetting(args), v)));
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -146,37 +129,19 @@ export class ValkeyCache extends pulumi.ComponentResource {
                 envs: password ? [pulumi.interpolate`${PASSWORD_ENV}=${password}`] : undefined,
                 user: settings.runAsValkeyUser ? VALKEY_UID : undefined,
                 capabilities: valkeyCapabilities(settings),
-                securityOpts: [NO_NEW_PRIVILEGES],
                 readOnly: true,
                 ulimits: valkeyUlimits(settings),
-                memory: settings.memoryLimitMb,
-                // Equal to the limit: no swap. Unset, the daemon sets twice the limit (swap allowed), Read
-                // stores that, and every later `up` would propose to change it back.
-                memorySwap: settings.memoryLimitMb,
                 healthcheck: valkeyHealthcheck(),
-                restart: RESTART_POLICY,
-                logDriver: LOG_DRIVER,
-                logOpts: { ...LOG_OPTS },
                 volumes: [{ volumeName, containerPath: VALKEY_DATA_PATH }],
                 networksAdvanced: [{ name: networkName, aliases: [settings.networkAlias] }],
                 ports:
                     settings.hostPort === undefined
                         ? undefined
                         : [{ internal: VALKEY_PORT, external: settings.hostPort, ip: settings.hostAddress, protocol: "tcp" }],
-                // `pulumi up` returns only once the healthcheck passes, so dependants start after a healthy server.
-                wait: true,
-                waitTimeout: settings.waitTimeoutSeconds,
-                // SIGTERM makes Valkey fsync the AOF and save before it exits; the provider stops with
-                // this timeout on replacement and destroy (0, a kill, when unset), Docker on `docker stop`.
-                destroyGraceSeconds: settings.stopGraceSeconds,
-                stopTimeout: settings.stopGraceSeconds,
+                // SIGTERM makes Valkey fsync the AOF and save before it exits.
+                ...managedContainerArgs(settings),
             },
-            {
-                parent: this,
-                // A fixed name (and host port) cannot exist twice, so the old container goes first.
-                deleteBeforeReplace: true,
-                replaceOnChanges: CONTAINER_REPLACE_ON_CHANGES,
-            },
+            managedContainerOptions(this),
         );
 
         // Known at plan time, not derived from the container: a consumer of the URL must not carry the
