@@ -12,6 +12,8 @@ import { renderPlan } from "../helpers/planCli";
 export const IMAGE_MAP = {
     "docker.io/valkey/valkey:8.0.1-alpine": "openwebui-valkey-test/valkey:8.0.1",
     "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:2",
+    // PostgreSQL 17 + pgvector 0.8 from Debian trixie, laid out like the upstream image (tools/engine/README.md)
+    "docker.io/pgvector/pgvector:0.8.0-pg17": "openwebui-valkey-test/postgres-pgvector:17",
 } as const;
 export const CONTAINER = "docker:index/container:Container";
 
@@ -180,6 +182,39 @@ export function waitForHealth(docker: Dockerode, container: string, status: "hea
     return waitFor(`${container} to be ${status}`, timeoutMs, async () => ((await healthOf(docker, container)) === status ? status : undefined));
 }
 
+/** How a container ended: its exit code (from the engine's `die` event) and what it logged meanwhile. */
+export interface Exit {
+    code: number;
+    logs: string;
+}
+
+/**
+ * Follows a container's log and its `die` event from now on, to read how it ended after it is
+ * removed (a replacement removes it). Call the returned function once it is stopping.
+ */
+export async function watchExit(docker: Dockerode, id: string): Promise<() => Promise<Exit>> {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const logStream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since })) as unknown as NodeJS.ReadableStream;
+    const chunks: Buffer[] = [];
+    logStream.on("data", (c: Buffer) => chunks.push(c));
+    const logsEnded = new Promise<void>((resolve) => logStream.on("end", () => resolve()));
+    const events = (await docker.getEvents({ filters: { container: [id], event: ["die"] } })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const died = new Promise<number>((resolve) =>
+        events.on("data", (raw: Buffer) => {
+            for (const line of raw.toString("utf8").split("\n").filter(Boolean)) {
+                const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+                resolve(Number(event.Actor?.Attributes?.exitCode));
+            }
+        }),
+    );
+    return async () => {
+        const code = await Promise.race([died, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no die event within 60 s")), 60_000))]);
+        events.destroy();
+        await Promise.race([logsEnded, new Promise((r) => setTimeout(r, 5000))]);
+        return { code, logs: Buffer.concat(chunks).toString("utf8") };
+    };
+}
+
 /** The main process of a container as the host's kernel reports it. */
 export interface HostProcess {
     pid: number;
@@ -197,6 +232,35 @@ export async function mainProcess(docker: Dockerode, container: string): Promise
             .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]),
     );
     return { pid, status, limits: fs.readFileSync(`/proc/${pid}/limits`, "utf8") };
+}
+
+/**
+ * The memory limits the kernel enforces on a process, from its memory cgroup: `memory` in bytes
+ * and `memoryAndSwap` (memory plus swap) in bytes, or undefined where the kernel has no swap
+ * accounting. cgroup v1 (memory.limit_in_bytes, memory.memsw.limit_in_bytes) or v2 (memory.max,
+ * memory.max + memory.swap.max).
+ */
+export function memoryLimits(pid: number): { memory: bigint; memoryAndSwap?: bigint } {
+    const lines = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+    const number = (file: string): bigint | undefined => {
+        if (!fs.existsSync(file)) return undefined;
+        const text = fs.readFileSync(file, "utf8").trim();
+        return text === "max" ? -1n : BigInt(text);
+    };
+    const v1 = lines.find((l) => /^\d+:memory:/.test(l));
+    if (v1 !== undefined) {
+        const dir = `/sys/fs/cgroup/memory${v1.slice(v1.indexOf(":memory:") + ":memory:".length)}`;
+        const memory = number(`${dir}/memory.limit_in_bytes`);
+        if (memory === undefined) throw new Error(`no memory.limit_in_bytes in ${dir}`);
+        return { memory, memoryAndSwap: number(`${dir}/memory.memsw.limit_in_bytes`) };
+    }
+    const v2 = lines.find((l) => l.startsWith("0::"));
+    if (v2 === undefined) throw new Error(`process ${pid} is in no memory cgroup`);
+    const dir = `/sys/fs/cgroup${v2.slice(3)}`;
+    const memory = number(`${dir}/memory.max`);
+    if (memory === undefined) throw new Error(`no memory.max in ${dir}`);
+    const swap = number(`${dir}/memory.swap.max`);
+    return { memory, memoryAndSwap: swap === undefined || swap < 0n || memory < 0n ? swap : memory + swap };
 }
 
 /** The soft and hard values of one line of /proc/<pid>/limits, e.g. "Max open files". */

@@ -9,41 +9,12 @@ import Dockerode from "dockerode";
 import { diffPlans } from "../../tools/plan/diff";
 import type { Plan, PlanResource } from "../../tools/plan/evaluate";
 import { Realization, replaceContainer } from "../../tools/realize/realizer";
-import { cleanUp, engine, httpGet, inspect, planResource, realizablePlan, realizeStack, runLabel, valkeyCli, waitFor } from "./harness";
+import { cleanUp, engine, httpGet, inspect, planResource, realizablePlan, realizeStack, runLabel, valkeyCli, waitFor, watchExit } from "./harness";
 
 jest.setTimeout(240_000);
 
 /** The stand-in checks Valkey every half second, so /health follows Valkey's availability closely. */
 const FAST_CHECKS = '["STANDIN_CHECK_INTERVAL=0.5"]';
-
-interface Exit {
-    code: number;
-    logs: string;
-}
-
-/** Follows a container's log and its `die` event, to read how it ended after it is removed. */
-async function watchExit(docker: Dockerode, id: string): Promise<() => Promise<Exit>> {
-    const since = Math.floor(Date.now() / 1000) - 1;
-    const logStream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since })) as unknown as NodeJS.ReadableStream;
-    const chunks: Buffer[] = [];
-    logStream.on("data", (c: Buffer) => chunks.push(c));
-    const logsEnded = new Promise<void>((resolve) => logStream.on("end", () => resolve()));
-    const events = (await docker.getEvents({ filters: { container: [id], event: ["die"] } })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-    const died = new Promise<number>((resolve) =>
-        events.on("data", (raw: Buffer) => {
-            for (const line of raw.toString("utf8").split("\n").filter(Boolean)) {
-                const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
-                resolve(Number(event.Actor?.Attributes?.exitCode));
-            }
-        }),
-    );
-    return async () => {
-        const code = await Promise.race([died, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no die event within 60 s")), 60_000))]);
-        events.destroy();
-        await Promise.race([logsEnded, new Promise((r) => setTimeout(r, 5000))]);
-        return { code, logs: Buffer.concat(chunks).toString("utf8") };
-    };
-}
 
 /** Polls Open WebUI's /health on the host every 100 ms; reports the longest run of failures. */
 function pollHealth(port: number): { stop(): Promise<{ polls: number; failed: number; longestOutageMs: number }> } {
