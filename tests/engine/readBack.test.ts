@@ -63,7 +63,9 @@ describe.each(CASES)("%s", (_title, stack, config) => {
         session.realizations.push(realization);
         try {
             const containers = await readBack(session.docker, plan, realization);
-            expect(containers.map((c) => c.declared.name).sort()).toEqual(["open-webui-container", "valkey-container"]);
+            // prod runs its PostgreSQL beside Valkey: every container of the stack is read back
+            const expected = stack === "prod" ? ["open-webui-container", "postgres-container", "valkey-container"] : ["open-webui-container", "valkey-container"];
+            expect(containers.map((c) => c.declared.name).sort()).toEqual(expected);
             const changes: ProposedChange[] = containers.flatMap((c) => proposedChanges(c.declared, c.state));
             expect(describeChanges(changes) || NOTHING).toBe(NOTHING);
         } finally {
@@ -72,7 +74,7 @@ describe.each(CASES)("%s", (_title, stack, config) => {
     });
 });
 
-it("the check sees what this engine reports differently from a declaration (capabilities in the other form, memorySwap left out, a non-canonical duration)", async () => {
+it("the check sees what this engine reports differently from a declaration (capabilities in the other form, memorySwap left out, a non-canonical duration; PostgreSQL's stop signal and /dev/shm)", async () => {
     const { plan, realization } = await realizeStack(session.docker, session.label, "prod", { namePrefix: "rb-control", openWebUIHostPort: 3399 });
     session.realizations.push(realization);
     try {
@@ -103,6 +105,18 @@ it("the check sees what this engine reports differently from a declaration (capa
         expect(changes.find((c) => c.property === "healthcheck.interval")?.before).toBe("1s");
         // the prod memory limit is 512 MB: the daemon reports either the declared swap or twice the memory
         expect([512, 1024]).toContain(changes.find((c) => c.property === "memorySwap")?.before);
+
+        // PostgreSQL's own fields come back from the daemon too: the stop signal as sent, /dev/shm in
+        // bytes divided back into MB, the swap limit. Declared otherwise, each is a proposed change.
+        const postgres = (await readBack(session.docker, plan, realization)).find((c) => c.declared.name === "postgres-container");
+        if (postgres === undefined) throw new Error("no PostgreSQL container in the prod plan");
+        const { memorySwap: _pgSwap, ...pgRest } = postgres.declared.inputs as Record<string, unknown>;
+        const pgChanges = proposedChanges({ ...postgres.declared, inputs: { ...pgRest, stopSignal: "SIGQUIT", shmSize: 128 } }, postgres.state);
+        expect(pgChanges.map((c) => [c.property, c.before, c.effect])).toEqual([
+            ["stopSignal", "SIGINT", "replace"],
+            ["memorySwap", 1024, "update"],
+            ["shmSize", 256, "replace"],
+        ]);
     } finally {
         await realization.destroy();
     }
