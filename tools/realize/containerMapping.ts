@@ -332,6 +332,14 @@ function mapSecurity(c: ContainerMapping): void {
 // ---------------------------------------------------------------------------------------------
 // Resources and limits: memory, CPU, cgroup, ulimits, block-I/O throttles
 
+/**
+ * memory, memoryReservation, memorySwap and shmSize as resourceDockerContainerCreate sends them
+ * (internal/provider/resource_docker_container_funcs.go @ a154e9ceb16a78dc882da7729df123d99300b7c4):
+ * each inside `if v, ok := d.GetOk(...)`, the MB of the schema times 1024 × 1024, because the
+ * engine takes bytes (`hostConfig.ShmSize = int64(v.(int)) * 1024 * 1024`); memory_swap only when
+ * > 0, so -1 (unlimited) goes as is. Read divides by 1024 × 1024 again (readBack.ts), so a size that
+ * is not a whole MB cannot be declared. GetOk skips a 0, which the engine takes as "unset" anyway.
+ */
 function mapResources(c: ContainerMapping): void {
     const { r, inputs, hostConfig } = c;
     const memory = r.integer(inputs["memory"], "memory", 0);
@@ -452,6 +460,14 @@ function deviceRequestsOf(c: ContainerMapping): Dockerode.DeviceRequest[] {
 // ---------------------------------------------------------------------------------------------
 // Lifecycle: restart, stop and health on the engine, and the provider-only settings
 
+/**
+ * resourceDockerContainerCreate (@ a154e9ceb16a78dc882da7729df123d99300b7c4) builds Config with
+ * `StopSignal: d.Get("stop_signal").(string)` and `StopTimeout` a pointer set only under
+ * GetOk("stop_timeout"); an empty StopSignal lets the engine use the image's STOPSIGNAL (SIGTERM
+ * without one), so leaving it out when undeclared is the same request. The stop signal is what
+ * ContainerStop sends first on Delete (see Realizer.removeContainerRecord); PostgreSQL takes
+ * SIGINT as a fast shutdown, SIGTERM as a smart one that waits for every client.
+ */
 function mapLifecycle(c: ContainerMapping): ContainerLifecycle {
     const { r, inputs, options, hostConfig } = c;
     const restart = r.oneOf(inputs["restart"], "restart", RESTART_POLICIES) ?? "no";

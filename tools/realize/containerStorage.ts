@@ -172,6 +172,22 @@ export function uploadSpecs(c: ContainerMapping): UploadSpec[] {
     return (uploadItems ?? []).map((u, i) => uploadSpec(c.r, u, `uploads[${i}]`));
 }
 
+/**
+ * One `upload` block as resourceDockerContainerCreate sends it
+ * (internal/provider/resource_docker_container_funcs.go @ a154e9ceb16a78dc882da7729df123d99300b7c4):
+ * exactly one of content / content_base64 / source; the mode from `permissions` parsed as octal
+ * (strconv.ParseInt(permission, 8, 32)), else 0744 with `executable`, else 0644; one tar per file,
+ * sent with CopyToContainer(ctx, id, "/", ..., CopyToContainerOptions{}) between create and start.
+ * Those options leave copyUIDGID off, so the engine keeps the tar header's uid and gid
+ * (moby daemon/archive.go containerExtractToDir only applies the container's user with copyUIDGID),
+ * and creates missing parent directories as root, mode 0755 (/run/postgres, say).
+ *
+ * `owner` and `group` are newer than that revision, which writes no Uid/Gid (so root, 0:0); the
+ * installed @pulumi/docker 5.2.0 has them (types/input.d.ts ContainerUpload: "Names are resolved
+ * using the Terraform host's user database; numeric IDs can be used directly"), i.e. the header's
+ * Uid/Gid. Only numeric ids are taken here: a name would be looked up on the machine running the
+ * deployment, whose ids need not be the container's.
+ */
 function uploadSpec(r: FieldReader, u: Record<string, unknown>, path: string): UploadSpec {
     const file = r.requiredString(u["file"], `${path}.file`);
     const content = r.string(u["content"], `${path}.content`);
