@@ -3,9 +3,12 @@
 //   1. start → healthy (engine timestamps: State.StartedAt to the End of the first passing health
 //      probe; cross-checked by inspecting every 50 ms), hardened and stock alternately;
 //   2. SET/GET throughput with valkey-benchmark from a client container on the same network,
-//      hardened and stock alternately, and the ratio hardened/stock.
+//      hardened and stock alternately, and the ratio hardened/stock;
+//   3. the prod plan's PostgreSQL (its PostgresDatabase and the network it joins): start → healthy
+//      on a fresh volume (realized from nothing: initdb, the init script, the restart) and on an
+//      existing one (the container replaced on the same volume), and the replacement's wall time.
 // Medians of BENCH_RUNS runs (default 5). BENCH_REQUESTS (default 100000) and BENCH_CLIENTS
-// (default 50) set valkey-benchmark's -n and -c.
+// (default 50) set valkey-benchmark's -n and -c. BENCH_PARTS=valkey or =postgres runs one part.
 // Everything created is named bench-<random>-…, labelled openwebui-valkey.test-run=bench-<random>,
 // and removed at the end, also on failure or Ctrl-C.
 
@@ -16,7 +19,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
 
-import { RUN_LABEL_KEY, Realization, realize, removeByLabel } from "../realize/realizer";
+import { RUN_LABEL_KEY, Realization, realize, removeByLabel, replaceContainer } from "../realize/realizer";
 import {
     ValkeyPlan,
     demux,
@@ -26,6 +29,7 @@ import {
     messageOf,
     parseBenchmarkCsv,
     pollHealthy,
+    postgresSubPlan,
     range,
     sleep,
     statusOf,
@@ -48,10 +52,19 @@ const POLL_MS = 50;
 const HEALTH_TIMEOUT_MS = 60_000;
 
 const VALKEY_IMAGE = "openwebui-valkey-test/valkey:8.0.1";
+const POSTGRES_IMAGE = "openwebui-valkey-test/postgres-pgvector:17";
+/** The last "ready" line of a PostgreSQL start: the server the entrypoint execs, after initdb's temporary one. */
+const POSTGRES_READY = /database system is ready to accept connections/;
 const IMAGE_MAP: Readonly<Record<string, string>> = {
     "docker.io/valkey/valkey:8.0.1-alpine": VALKEY_IMAGE,
     "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:2",
+    "docker.io/pgvector/pgvector:0.8.0-pg17": POSTGRES_IMAGE,
 };
+/** Which parts run (BENCH_PARTS, comma-separated): the Valkey figures, the PostgreSQL ones, or both. */
+const PARTS = (process.env["BENCH_PARTS"] ?? "valkey,postgres").split(",").map((p) => p.trim()).filter((p) => p !== "");
+for (const part of PARTS) {
+    if (part !== "valkey" && part !== "postgres") throw new Error(`BENCH_PARTS: unknown part "${part}" (valkey, postgres)`);
+}
 /** Same persistence as the hardened server, nothing else. */
 const STOCK_BENCH_COMMAND = ["valkey-server", "--save", "30", "1", "--appendonly", "yes", "--appendfsync", "everysec"];
 const STOCK_START_COMMAND = ["valkey-server"];
@@ -142,13 +155,18 @@ async function leftovers(): Promise<string[]> {
 // ---------------------------------------------------------------------------------------------
 // the plan
 
-async function renderPlan(): Promise<ValkeyPlan> {
+/** A stack's plan, secrets shown (the realizer needs them), every name prefixed with this run's id. */
+async function renderStackPlan(stack: string): Promise<unknown> {
     const { stdout } = await promisify(execFile)(
         "npm",
-        ["run", "--silent", "plan", "--", "--stack", "dev", "--json", "--show-secrets", "--config", `namePrefix=${runId}`],
+        ["run", "--silent", "plan", "--", "--stack", stack, "--json", "--show-secrets", "--config", `namePrefix=${runId}`],
         { cwd: root, maxBuffer: 64 * 1024 * 1024, env: process.env },
     );
-    const vp = valkeySubPlan(JSON.parse(stdout));
+    return JSON.parse(stdout) as unknown;
+}
+
+async function renderPlan(): Promise<ValkeyPlan> {
+    const vp = valkeySubPlan(await renderStackPlan("dev"));
     for (const name of [vp.containerName, vp.networkName, vp.volumeName]) {
         if (!name.startsWith(`${runId}-`)) throw new Error(`plan: ${name} does not carry the prefix ${runId}-; refusing to create it`);
     }
@@ -179,7 +197,10 @@ interface HealthEntry {
     ExitCode: number;
 }
 
-async function startSample(containerId: string, polledAt: number): Promise<StartSample> {
+/** Valkey's line; PostgreSQL logs "database system is ready to accept connections" (the last one counts: initdb's temporary server logs it too). */
+const VALKEY_READY = /Ready to accept connections/;
+
+async function startSample(containerId: string, polledAt: number, ready: RegExp = VALKEY_READY): Promise<StartSample> {
     const container = docker.getContainer(containerId);
     const info = await container.inspect();
     const started = engineTimeMs(info.State.StartedAt);
@@ -193,7 +214,11 @@ async function startSample(containerId: string, polledAt: number): Promise<Start
 
     const raw = (await container.logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
     const text = Buffer.isBuffer(raw) ? demux(raw) : { stdout: String(raw), stderr: "" };
-    const readyLine = `${text.stdout}\n${text.stderr}`.split("\n").find((l) => /Ready to accept connections/.test(l));
+    const readyLine = `${text.stdout}\n${text.stderr}`
+        .split("\n")
+        .filter((l) => ready.test(l))
+        .sort()
+        .at(-1);
     const readyStamp = readyLine?.split(" ")[0];
     return {
         healthyMs: pass.end - started,
@@ -349,8 +374,16 @@ const fmtRps = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLoca
 async function main(): Promise<void> {
     const t0 = Date.now();
     const version = await docker.version();
+    out(`engine ${version.Version} (API ${version.ApiVersion}) at ${process.env["DOCKER_HOST"] ?? "the default socket"}; run ${runId}; ${RUNS} runs each; parts: ${PARTS.join(", ")}`);
+    if (PARTS.includes("valkey")) await valkeyBench();
+    if (PARTS.includes("postgres")) await postgresBench();
+    out();
+    out(`runtime ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function valkeyBench(): Promise<void> {
+    out();
     out(`Valkey on Docker: hardened (the plan's ValkeyCache) vs stock, ${VALKEY_IMAGE}`);
-    out(`engine ${version.Version} (API ${version.ApiVersion}) at ${process.env["DOCKER_HOST"] ?? "the default socket"}; run ${runId}; ${RUNS} runs each`);
     await docker.getImage(VALKEY_IMAGE).inspect().catch((e: unknown) => {
         throw new Error(`image ${VALKEY_IMAGE} is not on the engine (tools/engine/build-images.sh builds it): ${messageOf(e)}`);
     });
@@ -524,8 +557,115 @@ async function main(): Promise<void> {
             `${within ? ": no cost of the hardening is measurable here" : ""}. ` +
             `Server, client and engine share ${cpus().length} cores, so the absolute requests/s are a property of this machine; the ratio is the figure.`,
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: start → healthy on a fresh volume (initdb, the init script, a restart) and on one
+// that holds a cluster already (a replacement of the container, as a changed declaration does)
+
+interface PostgresSample extends StartSample {
+    /** StartedAt → the entrypoint's "initialisation complete" (fresh volume only). */
+    initMs: number;
+    /** Host clock: when the realizer (50 ms poll) returned with the container healthy, after StartedAt. */
+    returnedMs: number;
+}
+
+async function postgresSample(containerId: string, returnedAt: number, expect: "fresh" | "existing"): Promise<PostgresSample> {
+    const sample = await startSample(containerId, returnedAt, POSTGRES_READY);
+    const container = docker.getContainer(containerId);
+    const raw = (await container.logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
+    const text = Buffer.isBuffer(raw) ? demux(raw) : { stdout: String(raw), stderr: "" };
+    const lines = `${text.stdout}\n${text.stderr}`.split("\n");
+    const initialised = lines.some((l) => /entrypoint: no database in .*; initialising it/.test(l));
+    const found = lines.some((l) => /entrypoint: PostgreSQL \d+ database found in .*; starting it as it is/.test(l));
+    // a fresh run that found a cluster (or the reverse) would measure the other case
+    if (expect === "fresh" ? !initialised || found : initialised || !found) {
+        throw new Error(`${containerId.slice(0, 12)}: expected a start on ${expect === "fresh" ? "a fresh" : "an existing"} volume, the entrypoint says otherwise`);
+    }
+    const done = lines.find((l) => /entrypoint: initialisation complete/.test(l))?.split(" ")[0];
+    const started = engineTimeMs((await container.inspect()).State.StartedAt);
+    return { ...sample, initMs: done !== undefined ? engineTimeMs(done) - started : NaN, returnedMs: sample.polledMs };
+}
+
+async function postgresBench(): Promise<void> {
     out();
-    out(`runtime ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    out(`PostgreSQL on Docker: the prod plan's PostgresDatabase, ${POSTGRES_IMAGE} (stands in for docker.io/pgvector/pgvector:0.8.0-pg17)`);
+    await docker.getImage(POSTGRES_IMAGE).inspect().catch((e: unknown) => {
+        throw new Error(`image ${POSTGRES_IMAGE} is not on the engine (tools/engine/build-images.sh builds it): ${messageOf(e)}`);
+    });
+    progress("rendering the prod plan");
+    const pp = postgresSubPlan(await renderStackPlan("prod"));
+    for (const name of pp.names) {
+        if (!name.startsWith(`${runId}-`)) throw new Error(`plan: ${name} does not carry the prefix ${runId}-; refusing to create it`);
+    }
+    progress(`plan: ${pp.plan.resources.length} resources (${pp.names.join(", ")})`);
+    const realizeOptions = { docker, imageMap: IMAGE_MAP, runLabel: runId, pollMilliseconds: POLL_MS };
+
+    // fresh: network, empty volume and container, each run from nothing
+    const fresh: PostgresSample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        const realization = await realize(pp.plan, realizeOptions);
+        const returnedAt = Date.now();
+        live.realizations.add(realization);
+        try {
+            fresh.push(await postgresSample(realization.containerId(pp.container.name), returnedAt, "fresh"));
+        } finally {
+            await destroyRealization(realization);
+        }
+        const s = fresh[fresh.length - 1] as PostgresSample;
+        progress(`fresh ${i + 1}/${RUNS}: healthy after ${fmtMs(s.healthyMs)} ms (init done ${fmtMs(s.initMs)} ms, ready ${fmtMs(s.readyMs)} ms, ${s.probes} probe(s))`);
+    }
+
+    // existing: one realization, then RUNS replacements of the container on the same volume
+    const realization = await realize(pp.plan, realizeOptions);
+    live.realizations.add(realization);
+    const existing: PostgresSample[] = [];
+    const replaceMs: number[] = [];
+    try {
+        for (let i = 0; i < RUNS; i++) {
+            const asked = Date.now();
+            const id = await replaceContainer(realization, pp.container);
+            const returnedAt = Date.now();
+            replaceMs.push(returnedAt - asked);
+            const s = await postgresSample(id, returnedAt, "existing");
+            existing.push(s);
+            progress(`existing ${i + 1}/${RUNS}: healthy after ${fmtMs(s.healthyMs)} ms (ready ${fmtMs(s.readyMs)} ms, ${s.probes} probe(s)); replacement took ${fmtMs(replaceMs[i] as number)} ms`);
+        }
+    } finally {
+        await destroyRealization(realization);
+    }
+
+    const hc = pp.container.inputs["healthcheck"] as { interval?: string; startPeriod?: string };
+    const cell = (samples: PostgresSample[], key: keyof PostgresSample): string => fmtMs(median(samples.map((s) => s[key])));
+    const spread = (samples: PostgresSample[]): string => {
+        const [lo, hi] = range(samples.map((s) => s.healthyMs));
+        return `${fmtMs(lo)}–${fmtMs(hi)}`;
+    };
+    out();
+    out(`3. PostgreSQL start → healthy, ms after State.StartedAt, median of ${RUNS} (healthcheck: interval ${hc.interval}, start period ${hc.startPeriod}; an authenticated SELECT 1 over TCP)`);
+    out(
+        table([
+            ["volume", "healthy (probe End)", "(min–max)", "realizer returned", "init done", "server ready", "1st probe starts", "probe takes", "probes"],
+            ...([["fresh", fresh], ["existing", existing]] as const).map(([k, samples]) => [
+                k,
+                cell(samples, "healthyMs"),
+                spread(samples),
+                cell(samples, "returnedMs"),
+                k === "fresh" ? cell(samples, "initMs") : "-",
+                cell(samples, "readyMs"),
+                cell(samples, "firstProbeMs"),
+                cell(samples, "probeMs"),
+                String(median(samples.map((s) => s.probes))),
+            ]),
+        ]),
+    );
+    const [rLo, rHi] = range(replaceMs);
+    out(`   fresh: network, empty volume and container realized from nothing each run (initdb, 10-vector.sql, restart); existing: the container replaced on the same volume`);
+    out(`   replacement (fast shutdown of the old server, create, start, healthy): median ${fmtMs(median(replaceMs))} ms (${fmtMs(rLo)}–${fmtMs(rHi)})`);
+    out(
+        `   Docker runs a probe every interval from start, failures inside the start period not counted, so healthy comes at the first ` +
+            `interval boundary after the server is ready, plus the probe's own time (sh, cat, psql, a SCRAM authentication).`,
+    );
 }
 
 let interrupted = false;

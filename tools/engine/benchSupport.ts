@@ -88,6 +88,73 @@ export function valkeySubPlan(document: unknown): ValkeyPlan {
     };
 }
 
+export interface PostgresPlan {
+    /** The PostgresDatabase, its descendants, what they depend on (the network) and their ancestors. */
+    plan: Plan;
+    container: PlanResource;
+    containerName: string;
+    networkName: string;
+    volumeName: string;
+    /** Docker names of every network, volume and container the sub-plan creates. */
+    names: string[];
+}
+
+/**
+ * Cuts a rendered plan down to the PostgresDatabase and what it needs to run: its own children and
+ * the network it joins (a ValkeyCache's, whose component node comes along but creates nothing).
+ */
+export function postgresSubPlan(document: unknown): PostgresPlan {
+    const doc = document as { resources?: unknown };
+    if (typeof document !== "object" || document === null || !Array.isArray(doc.resources)) {
+        throw new Error("plan: the document has no resources list");
+    }
+    const resources = doc.resources as RawResource[];
+    const byUrn = new Map(resources.map((r) => [r.urn, r] as const));
+    const databases = resources.filter((r) => r.type === RESOURCE_TYPES.postgresDatabase);
+    if (databases.length !== 1) throw new Error(`plan: expected one ${RESOURCE_TYPES.postgresDatabase}, found ${databases.length}`);
+
+    const keep = new Set<string>([(databases[0] as RawResource).urn]);
+    // its descendants first; then, for everything kept, what it depends on and its ancestors (only:
+    // the stack is an ancestor of all, and its other children stay out)
+    for (let grew = true; grew; ) {
+        grew = false;
+        for (const r of resources) {
+            if (!keep.has(r.urn) && typeof r.parent === "string" && keep.has(r.parent)) {
+                keep.add(r.urn);
+                grew = true;
+            }
+        }
+    }
+    for (let grew = true; grew; ) {
+        grew = false;
+        for (const urn of [...keep]) {
+            const r = byUrn.get(urn) as RawResource;
+            for (const next of [r.parent, ...(r.options?.dependsOn ?? [])]) {
+                if (typeof next === "string" && !keep.has(next) && byUrn.has(next)) {
+                    keep.add(next);
+                    grew = true;
+                }
+            }
+        }
+    }
+    const kept = resources.filter((r) => keep.has(r.urn));
+    const plan = parsePlan({ ...(document as object), resources: kept, outputs: {} });
+    const containers = plan.resources.filter((r) => r.type === RESOURCE_TYPES.container);
+    if (containers.length !== 1) throw new Error(`plan: expected only the PostgreSQL container, found ${containers.map((c) => c.name).join(", ")}`);
+    const container = containers[0] as PlanResource;
+    const inputs = container.inputs;
+    const containerName = inputs["name"];
+    if (typeof containerName !== "string") throw new Error("plan: the PostgreSQL container has no name");
+    const network = ((inputs["networksAdvanced"] ?? []) as { name?: string }[])[0];
+    if (network === undefined || typeof network.name !== "string") throw new Error("plan: the PostgreSQL container joins no network");
+    const data = ((inputs["volumes"] ?? []) as { volumeName?: string; containerPath?: string }[]).find((v) => v.containerPath === "/var/lib/postgresql/data");
+    if (data === undefined || typeof data.volumeName !== "string") throw new Error("plan: the PostgreSQL container has no data volume");
+    const names = plan.resources
+        .filter((r) => r.type === RESOURCE_TYPES.network || r.type === RESOURCE_TYPES.volume || r.type === RESOURCE_TYPES.container)
+        .map((r) => String(r.inputs["name"]));
+    return { plan, container, containerName, networkName: network.name, volumeName: data.volumeName, names };
+}
+
 // ---------------------------------------------------------------------------------------------
 // time
 
