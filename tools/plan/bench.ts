@@ -1,4 +1,4 @@
-// npm run bench:plan — how long evaluating the program takes (the dev stack), and how it grows with
+// npm run bench:plan — how long evaluating the program takes (the dev stack, and prod with its PostgreSQL), and how it grows with
 // the number of OpenWebUI instances sharing one cache. Medians of several runs, each in a fresh
 // process; the figure is the evaluation inside the process (program, mocks, settling), not Node's start.
 import { spawnSync } from "child_process";
@@ -7,10 +7,10 @@ import * as path from "path";
 const RUNS = Number(process.env.BENCH_RUNS ?? "5");
 const root = path.resolve(__dirname, "../..");
 
-function measure(program: string, env: Record<string, string> = {}): { ms: number; resources: number } {
+function measure(program: string, env: Record<string, string> = {}, stack = "dev"): { ms: number; resources: number } {
     const samples: { ms: number; resources: number }[] = [];
     for (let i = 0; i < RUNS; i++) {
-        const run = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "benchChild.ts"), "dev", program], {
+        const run = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "benchChild.ts"), stack, program], {
             cwd: root,
             encoding: "utf8",
             env: { ...process.env, ...env },
@@ -29,6 +29,7 @@ const add = (label: string, r: { ms: number; resources: number }) =>
     rows.push([label, String(r.resources), r.ms.toFixed(1), (r.ms / r.resources).toFixed(2)]);
 
 add("index.ts (dev stack)", measure("index.ts"));
+add("index.ts (prod stack, with PostgreSQL)", measure("index.ts", {}, "prod"));
 for (const n of [1, 10, 100]) {
     add(`1 cache + ${n} OpenWebUI`, measure("tools/plan/benchProgram.ts", { BENCH_INSTANCES: String(n) }));
 }
