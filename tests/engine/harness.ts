@@ -120,6 +120,34 @@ export function envOf(resource: PlanResource): Record<string, string> {
     return Object.fromEntries(((resource.inputs.envs as string[]) ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
+/** A file the plan uploads into a container (secrets shown: the plan is rendered with them). */
+export interface PlanUpload {
+    file: string;
+    content: string;
+    permissions?: string;
+    owner?: string;
+    group?: string;
+}
+
+export function uploadOf(plan: Plan, resourceName: string, file: string): PlanUpload {
+    const uploads = (planResource(plan, resourceName).inputs.uploads ?? []) as PlanUpload[];
+    const found = uploads.find((u) => u.file === file);
+    if (found === undefined) throw new Error(`${resourceName} uploads no ${file}`);
+    return found;
+}
+
+/** The value of a `NAME='value'` line of a shell environment file, unquoted as `.` would. */
+export function shellValue(text: string, name: string): string {
+    const line = text.split("\n").find((l) => l.startsWith(`${name}=`));
+    if (line === undefined) throw new Error(`no ${name} in the file`);
+    const quoted = /^'(.*)'$/.exec(line.slice(name.length + 1));
+    if (quoted === null) throw new Error(`${name} is not single-quoted`);
+    return (quoted[1] as string).replace(/'\\''/g, "'");
+}
+
+/** Where Open WebUI's secrets (URLs with passwords, the secret key) are uploaded, read by its entrypoint. */
+export const OPEN_WEBUI_SECRETS_FILE = "/run/open-webui/secrets.env";
+
 /** Runs a command in a container; returns its exit code and output. */
 export async function exec(docker: Dockerode, container: string, cmd: string[], env: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
     const e = await docker.getContainer(container).exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });

@@ -10,6 +10,7 @@ import type { Plan } from "../../tools/plan/evaluate";
 import { RUN_LABEL_KEY, Realization, replaceContainer } from "../../tools/realize/realizer";
 import {
     IMAGE_MAP,
+    OPEN_WEBUI_SECRETS_FILE,
     cleanUp,
     engine,
     exec,
@@ -21,6 +22,8 @@ import {
     planResource,
     realizeStack,
     runLabel,
+    shellValue,
+    uploadOf,
     waitFor,
     waitForHealth,
     watchExit,
@@ -44,24 +47,12 @@ let realization: Realization | undefined;
 let realizeMs = 0;
 const label = runLabel("postgres-prod");
 
-/** A value of a `NAME='value'` line of a shell environment file, unquoted as `.` would. */
-function shellValue(file: string, name: string): string {
-    const line = file.split("\n").find((l) => l.startsWith(`${name}=`));
-    if (line === undefined) throw new Error(`no ${name} in the file`);
-    const quoted = /^'(.*)'$/.exec(line.slice(name.length + 1));
-    if (quoted === null) throw new Error(`${name} is not single-quoted`);
-    return (quoted[1] as string).replace(/'\\''/g, "'");
-}
-
-/** The files the plan uploads into a container, by path. */
-function uploadsOf(resourceName: string): Record<string, { content: string; permissions?: string; owner?: string; group?: string }> {
-    const uploads = planResource(plan, resourceName).inputs.uploads as Array<{ file: string; content: string; permissions?: string; owner?: string; group?: string }>;
-    return Object.fromEntries(uploads.map((u) => [u.file, u]));
-}
+/** The password the plan uploads into the PostgreSQL container. */
+const passwordOfPlan = (): string => uploadOf(plan, "postgres-container", "/run/postgres/password").content;
 
 /** The DATABASE_URL the plan gives Open WebUI, from the secrets file it uploads into its container. */
 function databaseUrlOfPlan(): string {
-    return shellValue(uploadsOf("open-webui-container")["/run/open-webui/secrets.env"]!.content, "DATABASE_URL");
+    return shellValue(uploadOf(plan, "open-webui-container", OPEN_WEBUI_SECRETS_FILE).content, "DATABASE_URL");
 }
 
 /** psql inside the server's container, as its postgres user over the socket (trusted, as upstream). */
@@ -106,7 +97,7 @@ it("realizes with Valkey, PostgreSQL and the Open WebUI stand-in, all healthy", 
     const logs = (await docker.getContainer(PG).logs({ stdout: true, stderr: true })).toString("utf8");
     expect(logs).toMatch(/entrypoint: no database in \/var\/lib\/postgresql\/data\/pgdata; initialising it/);
     expect(logs).toMatch(/running \/docker-entrypoint-initdb\.d\/10-vector\.sql/);
-    expect(logs).not.toContain(uploadsOf("postgres-container")["/run/postgres/password"]!.content);
+    expect(logs).not.toContain(passwordOfPlan());
     process.stdout.write(`figure: prod stack (3 containers) realized, all healthy, in ${(realizeMs / 1000).toFixed(1)} s\n`);
 });
 
@@ -136,7 +127,7 @@ it("runs as uid 999 with no capability, no-new-privileges, the declared memory l
 });
 
 it("holds the password in a 0400 file of uid 999, never in the server's environment", async () => {
-    const password = uploadsOf("postgres-container")["/run/postgres/password"]!.content;
+    const password = passwordOfPlan();
     const stat = await exec(docker, PG, ["stat", "-c", "%u:%g %a", "/run/postgres/password"]);
     expect(stat.stdout.trim()).toBe("999:999 400");
     expect((await exec(docker, PG, ["cat", "/run/postgres/password"])).stdout).toBe(password);
@@ -178,7 +169,7 @@ it("the DATABASE_URL Open WebUI is given connects, creates a vector table and an
     const url = databaseUrlOfPlan();
     expect(url).toMatch(/^postgresql:\/\/openwebui:[^@]+@postgres:5432\/openwebui$/);
     // the file in the running Open WebUI container holds the same URL
-    const file = await exec(docker, WEB, ["cat", "/run/open-webui/secrets.env"]);
+    const file = await exec(docker, WEB, ["cat", OPEN_WEBUI_SECRETS_FILE]);
     expect(file.code).toBe(0);
     expect(shellValue(file.stdout, "DATABASE_URL")).toBe(url);
     const sql = [

@@ -1,11 +1,13 @@
 // Each stack, realized on a real engine with a real Valkey 8.0.1: healthy with the declared server
 // settings, reached by the Open WebUI stand-in through the exact URLs it was given, hardened, and
 // closed to strangers.
+import { readFileSync } from "fs";
 import Dockerode from "dockerode";
 import type { Plan } from "../../tools/plan/evaluate";
 import type { Realization } from "../../tools/realize/realizer";
 import {
     CONTAINER,
+    OPEN_WEBUI_SECRETS_FILE,
     capabilityMask,
     cleanUp,
     engine,
@@ -19,6 +21,8 @@ import {
     planResource,
     realizeStack,
     runLabel,
+    shellValue,
+    uploadOf,
     valkeyCli,
     waitFor,
 } from "./harness";
@@ -57,8 +61,14 @@ describe.each([
 
     it("the Open WebUI stand-in reaches Valkey through the exact REDIS_URL and WEBSOCKET_REDIS_URL it was given", async () => {
         const declared = envOf(planResource(plan, "open-webui-container"));
-        const given = (await inspect(docker, expected.web)).Config.Env;
-        expect(given).toEqual(expect.arrayContaining([`REDIS_URL=${declared.REDIS_URL}`, `WEBSOCKET_REDIS_URL=${declared.WEBSOCKET_REDIS_URL}`]));
+        // The URLs carry the password: they come in the uploaded secrets file its entrypoint sources,
+        // not in the container's environment (docker inspect), and reach the server's process exactly.
+        const secrets = uploadOf(plan, "open-webui-container", OPEN_WEBUI_SECRETS_FILE).content;
+        const urls = [`REDIS_URL=${shellValue(secrets, "REDIS_URL")}`, `WEBSOCKET_REDIS_URL=${shellValue(secrets, "WEBSOCKET_REDIS_URL")}`];
+        const inspected = (await inspect(docker, expected.web)).Config.Env ?? [];
+        expect(inspected.filter((e) => /^(WEBSOCKET_)?REDIS_URL=/.test(e))).toEqual([]);
+        const { pid } = await mainProcess(docker, expected.web);
+        expect(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")).toEqual(expect.arrayContaining(urls));
         const report = await waitFor("the stand-in's checks to pass", 60_000, async () => {
             const r = JSON.parse((await httpGet(expected.port, "/report")).body);
             return r.ok ? r : undefined;
