@@ -1,6 +1,6 @@
 // Variants rendered with the plan's --config overrides: run as the valkey user with no capability
 // at all, and authentication off (which must behave as upstream, protected mode off).
-import { engineSession, exec, healthOf, httpGet, inspect, limit, mainProcess, realizeStack, valkeyCli, waitFor } from "./harness";
+import { OPEN_WEBUI_SECRETS_FILE, engineSession, exec, healthOf, httpGet, inspect, limit, mainProcess, realizeStack, shellValue, uploadOf, valkeyCli, waitFor } from "./harness";
 
 jest.setTimeout(180_000);
 
@@ -54,9 +54,9 @@ it("a user-supplied password with URL-special characters works for the healthche
     const { plan, realization } = await realizeStack(session.docker, session.label, "dev", { namePrefix: "special", valkeyPassword: password, openWebUIHostPort: 3205 });
     session.realizations.push(realization);
     expect(await healthOf(session.docker, "special-valkey")).toBe("healthy");
-    const web = plan.resources.find((r) => r.name === "open-webui-container")!;
-    const redisUrl = (web.inputs.envs as string[]).find((e) => e.startsWith("REDIS_URL="))!;
-    expect(redisUrl).toBe(`REDIS_URL=redis://:${encodeURIComponent(password)}@valkey:6379/0`);
+    // percent-encoded in the secrets file Open WebUI's entrypoint sources (shell-quoted there)
+    const secrets = uploadOf(plan, "open-webui-container", OPEN_WEBUI_SECRETS_FILE).content;
+    expect(shellValue(secrets, "REDIS_URL")).toBe(`redis://:${encodeURIComponent(password)}@valkey:6379/0`);
     const report = await waitFor("the stand-in", 60_000, async () => {
         const r = JSON.parse((await httpGet(3205, "/report")).body);
         return r.ok ? r : undefined;
