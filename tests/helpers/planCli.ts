@@ -49,6 +49,18 @@ export function renderPlan(stack: string, options: { config?: Record<string, str
  */
 const scratchDirs: string[] = [];
 
+/** A `staging` stack whose valkeyPassword and databaseUrl are encrypted, as `pulumi config set --secret` stores them. */
+export const ENCRYPTED_STAGING_STACK = {
+    "Pulumi.staging.yaml": [
+        "config:",
+        "  openwebui-valkey:valkeyPassword:",
+        "    secure: v1:AAAAAAAAAAAAAAAA:cannotbedecryptedoffline",
+        "  openwebui-valkey:databaseUrl:",
+        "    secure: v1:BBBBBBBBBBBBBBBB:cannotbedecryptedoffline",
+        "",
+    ].join("\n"),
+};
+
 export function scratchProject(stackFiles: Record<string, string>, projectFile?: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "openwebui-valkey-plan-"));
     scratchDirs.push(dir);

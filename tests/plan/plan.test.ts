@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT, envMap, removeScratchProjects, renderPlan, resource, runPlan, scratchProject } from "../helpers/planCli";
+import { ROOT, envMap, removeScratchProjects, renderPlan, resource, runPlan, scratchProject, ENCRYPTED_STAGING_STACK } from "../helpers/planCli";
 import type { Plan } from "../../tools/plan/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
@@ -89,16 +89,7 @@ describe("config handling", () => {
     });
 
     it("gives encrypted values a typed placeholder and shows them as [secret]", () => {
-        const dir = scratchProject({
-            "Pulumi.staging.yaml": [
-                "config:",
-                "  openwebui-valkey:valkeyPassword:",
-                "    secure: v1:AAAAAAAAAAAAAAAA:cannotbedecryptedoffline",
-                "  openwebui-valkey:databaseUrl:",
-                "    secure: v1:BBBBBBBBBBBBBBBB:cannotbedecryptedoffline",
-                "",
-            ].join("\n"),
-        });
+        const dir = scratchProject(ENCRYPTED_STAGING_STACK);
         const masked = renderPlan("staging", { project: dir });
         expect(JSON.stringify(masked)).not.toMatch(/secret[0-9a-f]{16}/);
         expect(masked.resources.find((r) => r.name === "valkey-password")).toBeUndefined();

@@ -6,7 +6,7 @@ import type { Evaluation, Plan } from "../../tools/plan/evaluate";
 import { SECRET_MARK, finalPlan, planJson, planText } from "../../tools/plan/render";
 import { secretPlaceholder } from "../../tools/plan/stackFiles";
 import { SECRET_SIG, SECRET_SIG_VALUE, containsSecret } from "../../tools/plan/wireSecrets";
-import { removeScratchProjects, renderPlan, resource, runPlan, scratchProject } from "../helpers/planCli";
+import { removeScratchProjects, renderPlan, resource, runPlan, scratchProject, ENCRYPTED_STAGING_STACK } from "../helpers/planCli";
 
 const CONTAINER = "docker:index/container:Container";
 const URN = `urn:pulumi:t::p::${CONTAINER}::app`;
@@ -169,16 +169,7 @@ describe("the real program", () => {
     });
 
     it("hides encrypted config values wherever the program puts them", () => {
-        const dir = scratchProject({
-            "Pulumi.staging.yaml": [
-                "config:",
-                "  openwebui-valkey:valkeyPassword:",
-                "    secure: v1:AAAAAAAAAAAAAAAA:cannotbedecryptedoffline",
-                "  openwebui-valkey:databaseUrl:",
-                "    secure: v1:BBBBBBBBBBBBBBBB:cannotbedecryptedoffline",
-                "",
-            ].join("\n"),
-        });
+        const dir = scratchProject(ENCRYPTED_STAGING_STACK);
         const placeholders = [secretPlaceholder("openwebui-valkey:valkeyPassword", "string"), secretPlaceholder("openwebui-valkey:databaseUrl", "string")];
         const masked = runPlan(["--stack", "staging", "--json", "--project", dir]);
         const shown = runPlan(["--stack", "staging", "--json", "--show-secrets", "--project", dir]);

@@ -28,13 +28,18 @@ export interface ValkeyPlan {
     password: string;
 }
 
-/** Cuts a rendered plan down to the ValkeyCache component and what it owns. */
-export function valkeySubPlan(document: unknown): ValkeyPlan {
+/** The resources of a rendered plan, or a clear error when the document is not one. */
+function planResources(document: unknown): RawResource[] {
     const doc = document as { resources?: unknown };
     if (typeof document !== "object" || document === null || !Array.isArray(doc.resources)) {
         throw new Error("plan: the document has no resources list");
     }
-    const resources = doc.resources as RawResource[];
+    return doc.resources as RawResource[];
+}
+
+/** Cuts a rendered plan down to the ValkeyCache component and what it owns. */
+export function valkeySubPlan(document: unknown): ValkeyPlan {
+    const resources = planResources(document);
     const byUrn = new Map(resources.map((r) => [r.urn, r] as const));
     const caches = resources.filter((r) => r.type === RESOURCE_TYPES.valkeyCache);
     if (caches.length !== 1) throw new Error(`plan: expected one ${RESOURCE_TYPES.valkeyCache}, found ${caches.length}`);
@@ -104,11 +109,7 @@ export interface PostgresPlan {
  * the network it joins (a ValkeyCache's, whose component node comes along but creates nothing).
  */
 export function postgresSubPlan(document: unknown): PostgresPlan {
-    const doc = document as { resources?: unknown };
-    if (typeof document !== "object" || document === null || !Array.isArray(doc.resources)) {
-        throw new Error("plan: the document has no resources list");
-    }
-    const resources = doc.resources as RawResource[];
+    const resources = planResources(document);
     const byUrn = new Map(resources.map((r) => [r.urn, r] as const));
     const databases = resources.filter((r) => r.type === RESOURCE_TYPES.postgresDatabase);
     if (databases.length !== 1) throw new Error(`plan: expected one ${RESOURCE_TYPES.postgresDatabase}, found ${databases.length}`);
