@@ -49,6 +49,10 @@ export interface OpenWebUIArgs {
     readonly secretKey?: pulumi.Input<string>;
     /** Uvicorn worker processes (`UVICORN_WORKERS`), 1 to 64; more than one needs `databaseUrl` and an external `vectorDb`. Default `1`. */
     readonly uvicornWorkers?: number;
+    /** How long a sign-in token lives (`JWT_EXPIRES_IN`), e.g. `4w`, `7d`, `12h`. `-1` and `0` ("never") are refused: sign-out revokes only tokens that expire. Open WebUI stores it on first start; later changes in its admin panel win over this. Default `4w`. */
+    readonly jwtExpiresIn?: string;
+    /** Run with no internet (`OFFLINE_MODE`): no model hub downloads, no update check; embedding models must already be in the image or the data volume. Default `false`. */
+    readonly offlineMode?: boolean;
     /** Database URL (`DATABASE_URL`, secret), e.g. PostgreSQL shared by several instances. Default: unset (SQLite in the data volume, one instance only). */
     readonly databaseUrl?: pulumi.Input<string>;
     /** Vector store (`VECTOR_DB`): `pgvector` with a PostgresDatabase, or another external one; several workers need one. Default: unset (Open WebUI's local Chroma in the data volume, one worker only). */
@@ -59,7 +63,7 @@ export interface OpenWebUIArgs {
     readonly extraEnvs?: { [name: string]: pulumi.Input<string> };
     /** Further environment variables that hold secrets (API keys, storage credentials): they go to the secrets file, never to `envs`. Default: none. */
     readonly extraSecretEnvs?: { [name: string]: pulumi.Input<string> };
-    /** Image to run (checked against Docker's reference grammar). Default `ghcr.io/open-webui/open-webui:v0.6.36` (pinned). */
+    /** Image to run (checked against Docker's reference grammar). Default `ghcr.io/open-webui/open-webui:v0.12.4` (pinned: the release the component is checked against). */
     readonly image?: pulumi.Input<string>;
     /** The image's start command, run after the entrypoint has read the secrets file. Default `["bash", "start.sh"]`, the official image's CMD. */
     readonly command?: string[];

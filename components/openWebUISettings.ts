@@ -6,8 +6,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { checkStopGrace, volumeSetting } from "./valkeySettings";
 import { checkDockerName, checkHostAddress, checkImageReference, checkIntegerInRange, checkPort, knownNow } from "./validation";
 
-/** A pinned release: `main` moves, and Open WebUI migrates its database on upgrade. */
-export const OPEN_WEBUI_IMAGE = "ghcr.io/open-webui/open-webui:v0.6.36";
+/**
+ * The release this component is written against: every variable it sets was checked in this
+ * release's own source (open_webui/env.py, utils/redis.py, socket/main.py, utils/auth.py,
+ * routers/auths.py), and the engine tests run this release (from PyPI). Pinned: `main` moves, and
+ * Open WebUI migrates its database on upgrade.
+ */
+export const OPEN_WEBUI_RELEASE = "0.12.4";
+export const OPEN_WEBUI_IMAGE = `ghcr.io/open-webui/open-webui:v${OPEN_WEBUI_RELEASE}`;
 export const OPEN_WEBUI_PORT = 8080;
 export const OPEN_WEBUI_DATA_PATH = "/app/backend/data";
 /** The database the websocket manager uses on a standalone server, as in the tutorial. */
@@ -22,6 +28,9 @@ export const OPEN_WEBUI_DEFAULTS = {
     redisSocketConnectTimeoutSeconds: 5,
     redisCluster: false,
     sentinelPort: 26379,
+    /** Open WebUI's own default, set explicitly: a token that expires is one that sign-out can revoke. */
+    jwtExpiresIn: "4w",
+    offlineMode: false,
     uvicornWorkers: 1,
     hostPort: 3000,
     hostAddress: DEFAULT_HOST_ADDRESS,
@@ -78,6 +87,8 @@ export const MANAGED_ENV_NAMES = [
     "PGVECTOR_DB_URL",
     "VECTOR_DB",
     "ENABLE_WEBSOCKET_SUPPORT",
+    "JWT_EXPIRES_IN",
+    "OFFLINE_MODE",
     "REDIS_CLUSTER",
     "REDIS_HEALTH_CHECK_INTERVAL",
     "REDIS_KEY_PREFIX",
@@ -113,6 +124,8 @@ export interface OpenWebUISettings {
     readonly websocketSentinelHosts: readonly string[];
     readonly websocketSentinelPort: number;
     readonly uvicornWorkers: number;
+    readonly jwtExpiresIn: string;
+    readonly offlineMode: boolean;
     /** `VECTOR_DB`, or undefined for Open WebUI's default (a local Chroma in the data volume). */
     readonly vectorDb?: string;
     readonly extraEnvs: Readonly<Record<string, pulumi.Input<string>>>;
@@ -147,6 +160,8 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
         websocketSentinelHosts: args.websocketSentinelHosts ?? redisSentinelHosts,
         websocketSentinelPort: args.websocketSentinelPort ?? redisSentinelPort,
         uvicornWorkers: args.uvicornWorkers ?? d.uvicornWorkers,
+        jwtExpiresIn: args.jwtExpiresIn ?? d.jwtExpiresIn,
+        offlineMode: args.offlineMode ?? d.offlineMode,
         vectorDb: args.vectorDb,
         extraEnvs: args.extraEnvs ?? {},
         extraSecretEnvs: args.extraSecretEnvs ?? {},
@@ -188,6 +203,7 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
             ),
         () => checkIntegerInRange("redisSocketConnectTimeoutSeconds", s.redisSocketConnectTimeoutSeconds, 1, 600, "the connect timeout is a whole number of seconds from 1 to 600", "keep the default of 5"),
         () => checkIntegerInRange("uvicornWorkers", s.uvicornWorkers, 1, 64, "Open WebUI needs at least one worker process (and at most 64 here)", "use 1 for a small instance, or one per core"),
+        () => checkJwtExpiresIn(s.jwtExpiresIn),
         () => checkSeveralWorkers(s, args.databaseUrl !== undefined),
         () => checkVectorDb(s, args.databaseUrl !== undefined, args.pgvectorDbUrl !== undefined),
         () => {
@@ -224,6 +240,32 @@ export function resolveOpenWebUISettings(name: string, args: Omit<OpenWebUIArgs,
     ]);
     return s;
 }
+
+/**
+ * What Open WebUI's `parse_duration` (utils/misc.py) reads: number-and-unit pairs such as `4w`,
+ * `12h` or `1h30m`. `-1` and `0` mean "never expires": such a token carries no `exp`, and
+ * `invalidate_token` (utils/auth.py) records a revocation only for a token with a `jti` and an `exp`,
+ * so sign-out would revoke nothing.
+ */
+export function checkJwtExpiresIn(value: string): void {
+    const setting = "jwtExpiresIn";
+    if (value === "-1" || value === "0") {
+        throw new SettingError(
+            setting,
+            value,
+            "it means the tokens never expire, and Open WebUI revokes on sign-out only tokens that expire: a signed-out token would stay valid",
+            'use a duration such as "4w" (Open WebUI\'s default), "7d" or "12h"',
+        );
+    }
+    if (!/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(value)) {
+        throw new SettingError(setting, value, "it is not a duration Open WebUI reads (number-and-unit pairs; units ms, s, m, h, d, w)", 'use e.g. "4w", "7d", "12h" or "1h30m"');
+    }
+    const total = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)].reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_SECONDS[unit as keyof typeof UNIT_SECONDS], 0);
+    if (total < 60) {
+        throw new SettingError(setting, value, "tokens would expire less than a minute after sign-in, and every user would be signed out at once", 'use e.g. "4w", "7d" or "12h"');
+    }
+}
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;
 
 /** Vector stores Open WebUI ships clients for; `chroma` (the default) is the local one in the data volume. */
 export const VECTOR_DBS = ["chroma", "elasticsearch", "milvus", "opensearch", "pgvector", "pinecone", "qdrant", "s3vector", "oracle23ai"] as const;
@@ -391,7 +433,12 @@ export function openWebUIPublicEnv(s: OpenWebUISettings, extraEnvs: Readonly<Rec
             socket_keepalive: s.redisSocketKeepalive,
         }),
         UVICORN_WORKERS: String(s.uvicornWorkers),
+        JWT_EXPIRES_IN: s.jwtExpiresIn,
     };
+    if (s.offlineMode) {
+        // No model hub, no update check (Open WebUI sets HF_HUB_OFFLINE itself): models must be on disk.
+        env.OFFLINE_MODE = "true";
+    }
     if (s.vectorDb !== undefined) {
         env.VECTOR_DB = s.vectorDb;
     }

@@ -46,6 +46,8 @@ export const CONFIG_KEYS = {
     valkeyStopGraceSeconds: "stopGraceSeconds",
     openWebUIStopGraceSeconds: "stopGraceSeconds",
     openWebUIWaitTimeoutSeconds: "waitTimeoutSeconds",
+    openWebUIJwtExpiresIn: "jwtExpiresIn",
+    openWebUIOfflineMode: "offlineMode",
     vectorDb: "vectorDb",
     postgresEnabled: "PostgresDatabase",
     postgresImage: "image",
@@ -280,6 +282,8 @@ export function readStackSettings(stack: string, read: ConfigReader, whole?: Giv
         redisSocketKeepalive: bool("redisSocketKeepalive"),
         stopGraceSeconds: int("openWebUIStopGraceSeconds"),
         waitTimeoutSeconds: int("openWebUIWaitTimeoutSeconds"),
+        jwtExpiresIn: str("openWebUIJwtExpiresIn"),
+        offlineMode: bool("openWebUIOfflineMode"),
         protectData: bool("protectData"),
         // With the stack's own PostgreSQL, its pgvector is the vector store unless told otherwise.
         vectorDb: str("vectorDb") ?? (postgresEnabled ? "pgvector" : undefined),

@@ -185,7 +185,7 @@ describe("OpenWebUI under mocks", () => {
     it("publishes port 8080 on 127.0.0.1 at the chosen host port, with data, network, logs and no-new-privileges", () => {
         const a = findResource(declared, CONTAINER, "web-a-container").inputs;
         expect(a.name).toBe("web-a");
-        expect(a.image).toBe("sha256:image-ghcr.io/open-webui/open-webui:v0.6.36");
+        expect(a.image).toBe("sha256:image-ghcr.io/open-webui/open-webui:v0.12.4");
         expect(a.ports).toEqual([{ internal: 8080, external: 3000, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(findResource(declared, CONTAINER, "web-b-container").inputs.ports).toEqual([{ internal: 8080, external: 3001, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(a.volumes).toEqual([{ volumeName: "web-a-data", containerPath: "/app/backend/data" }]);
@@ -199,7 +199,7 @@ describe("OpenWebUI under mocks", () => {
     it("keeps secrets out of envs: they reach the server through an uploaded file its entrypoint sources", () => {
         const a = findResource(declared, CONTAINER, "web-a-container");
         expect(Object.keys(publicEnvOf("web-a")).sort()).toEqual([
-            "ENABLE_WEBSOCKET_SUPPORT", "REDIS_HEALTH_CHECK_INTERVAL", "REDIS_KEY_PREFIX", "REDIS_SOCKET_CONNECT_TIMEOUT",
+            "ENABLE_WEBSOCKET_SUPPORT", "JWT_EXPIRES_IN", "REDIS_HEALTH_CHECK_INTERVAL", "REDIS_KEY_PREFIX", "REDIS_SOCKET_CONNECT_TIMEOUT",
             "REDIS_SOCKET_KEEPALIVE", "UVICORN_WORKERS", "VECTOR_DB", "WEBSOCKET_MANAGER", "WEBSOCKET_REDIS_OPTIONS",
         ]);
         expect(JSON.stringify(a.inputs.envs)).not.toMatch(/generated|postgresql/);
@@ -281,7 +281,7 @@ describe("composable inputs", () => {
         new OpenWebUI("wired-web", {
             redisUrl: cache.url,
             networkName: cache.networkName,
-            image: pulumi.output("ghcr.io/open-webui/open-webui:v0.6.36"),
+            image: pulumi.output("ghcr.io/open-webui/open-webui:v0.12.4"),
             existingVolumeName: pulumi.output("web-data"),
             extraEnvs: { CORS_ALLOW_ORIGIN: pulumi.output("https://chat.example.com") },
             extraSecretEnvs: { OPENAI_API_KEY: pulumi.secret("sk-test") },

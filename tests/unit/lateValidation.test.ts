@@ -36,7 +36,7 @@ it("fails on an image reference Docker would refuse that arrives as an Output, b
 });
 
 it("accepts valid values that arrive as Outputs", () => {
-    const { status, output } = runProgram("redis://:pw@valkey:6379/0", 1800, "ghcr.io/open-webui/open-webui:v0.6.36");
+    const { status, output } = runProgram("redis://:pw@valkey:6379/0", 1800, "ghcr.io/open-webui/open-webui:v0.12.4");
     expect(output).toContain("websocket redis://:pw@valkey:6379/1");
     expect(output).toContain("container late");
     expect(status).toBe(0);

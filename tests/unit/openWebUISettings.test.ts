@@ -19,9 +19,18 @@ describe("OpenWebUI environment (pure)", () => {
             REDIS_SOCKET_CONNECT_TIMEOUT: "5",
             WEBUI_SECRET_KEY: "k",
             UVICORN_WORKERS: "1",
+            // explicit, so that sign-out has an expiring token to revoke
+            JWT_EXPIRES_IN: "4w",
         });
+        expect(env.OFFLINE_MODE).toBeUndefined();
         expect(env.REDIS_CLUSTER).toBeUndefined();
         expect(env.DATABASE_URL).toBeUndefined();
+    });
+
+    it("sets the token lifetime and offline mode only as asked", () => {
+        const env = openWebUIPublicEnv(resolveOpenWebUISettings("web", { jwtExpiresIn: "1h30m", offlineMode: true }));
+        expect(env).toMatchObject({ JWT_EXPIRES_IN: "1h30m", OFFLINE_MODE: "true" });
+        expect(openWebUIPublicEnv(resolveOpenWebUISettings("web", { offlineMode: false })).OFFLINE_MODE).toBeUndefined();
     });
 
     it("hands the health check, keepalive and connect timeout to the websocket client", () => {
