@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Build the three local test images without any container registry:
+# Build the local test images without any container registry:
 #
 #   openwebui-valkey-test/valkey:8.0.1               Valkey 8.0.1, official-image layout   (bookworm)
+#   openwebui-valkey-test/open-webui:0.12.4          the real Open WebUI 0.12.4 from PyPI, laid out
+#                                                    like the official image              (bookworm)
 #   openwebui-valkey-test/open-webui-standin:2       Open WebUI stand-in (python3 + redis-py) (bookworm)
 #   openwebui-valkey-test/postgres-pgvector:17       PostgreSQL 17 + pgvector 0.8, laid out like
 #                                                    pgvector/pgvector:0.8.0-pg17        (trixie)
@@ -12,11 +14,15 @@
 # openwebui-valkey-test/debian-base:<suite>, and used as the FROM of the
 # Dockerfiles under images/. Bookworm serves Valkey and the stand-in; trixie
 # serves PostgreSQL, because only trixie packages pgvector (0.8.0 for 17).
+# Open WebUI's Python environment is built on the host from PyPI by
+# images/open-webui/build-venv.sh (kept in $IMAGE_CACHE) and copied in.
 #
 # Environment:
 #   IMAGE_CACHE     where the base tarballs are kept (default ~/.cache/openwebui-valkey-test)
 #   DEBIAN_MIRROR   override the mirror read from /etc/apt/sources.list{,.d}
-#   FORCE_REBUILD=1 rebuild the three images even if the engine has them
+#   FORCE_REBUILD=1 rebuild the images even if the engine has them
+#   OPEN_WEBUI_VERSION  the open-webui release from PyPI (default 0.12.4; the tests map the
+#                   component's default image to this one)
 #   ENGINE_DIR      if DOCKER_HOST is unset, $ENGINE_DIR/env (from docker-up.sh) is sourced
 set -euo pipefail
 
@@ -34,6 +40,8 @@ fi
 base_image() { echo "openwebui-valkey-test/debian-base:$1"; }
 VALKEY_IMAGE=openwebui-valkey-test/valkey:8.0.1
 STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:2
+OPEN_WEBUI_VERSION=${OPEN_WEBUI_VERSION:-0.12.4}
+OPEN_WEBUI_IMAGE=openwebui-valkey-test/open-webui:$OPEN_WEBUI_VERSION
 POSTGRES_IMAGE=openwebui-valkey-test/postgres-pgvector:17
 
 log() { echo "build-images: $*" >&2; }
@@ -220,10 +228,44 @@ build() { # build IMAGE DIR SUITE
   took "docker build $1" "$t"
 }
 
+# 4. The real Open WebUI: its virtual environment from PyPI, built on the host and cached, then a
+#    build context of hard links (no copy of 1.6 GB) next to it.
+build_open_webui() {
+  if image_exists "$OPEN_WEBUI_IMAGE" && [ "$FORCE_REBUILD" != 1 ]; then
+    log "$OPEN_WEBUI_IMAGE exists; skipped (FORCE_REBUILD=1 rebuilds it)"
+    return
+  fi
+  local venv="$IMAGE_CACHE/open-webui-$OPEN_WEBUI_VERSION-venv" context t
+  if [ ! -d "$venv" ]; then
+    t=$(now)
+    OPEN_WEBUI_VERSION=$OPEN_WEBUI_VERSION bash "$HERE/images/open-webui/build-venv.sh" "$venv" ||
+      die "step 'open-webui $OPEN_WEBUI_VERSION from PyPI' failed (see above)"
+    took "pip install open-webui $OPEN_WEBUI_VERSION (host venv)" "$t"
+  fi
+  context="$IMAGE_CACHE/open-webui-$OPEN_WEBUI_VERSION-context"
+  rm -rf "$context"
+  mkdir -p "$context"
+  cp "$HERE/images/open-webui/Dockerfile" "$HERE/images/open-webui/start.sh" "$context/"
+  cp -al "$venv" "$context/venv"
+  t=$(now)
+  log "building $OPEN_WEBUI_IMAGE"
+  if ! DOCKER_BUILDKIT=0 docker build --network host \
+    --build-arg "BASE_IMAGE=$(base_image bookworm)" \
+    --label org.opencontainers.image.title="$OPEN_WEBUI_IMAGE" --label openwebui-valkey-test=1 \
+    --label org.opencontainers.image.version="$OPEN_WEBUI_VERSION" \
+    -t "$OPEN_WEBUI_IMAGE" "$context" >&2; then
+    rm -rf "$context"
+    die "step 'docker build $OPEN_WEBUI_IMAGE' failed (see above)"
+  fi
+  rm -rf "$context"
+  took "docker build $OPEN_WEBUI_IMAGE" "$t"
+}
+
 total_start=$(now)
 base bookworm
 build "$VALKEY_IMAGE" "$HERE/images/valkey" bookworm
 build "$STANDIN_IMAGE" "$HERE/images/openwebui-standin" bookworm
+build_open_webui
 base trixie
 build "$POSTGRES_IMAGE" "$HERE/images/postgres" trixie
 
