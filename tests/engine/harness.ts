@@ -11,7 +11,8 @@ import { renderPlan } from "../helpers/planCli";
 /** Test images stand in for the upstream ones, only through this explicit mapping. */
 export const IMAGE_MAP = {
     "docker.io/valkey/valkey:8.0.1-alpine": "openwebui-valkey-test/valkey:8.0.1",
-    "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:2",
+    // The same release from PyPI, laid out like the official image (tools/engine/README.md)
+    "ghcr.io/open-webui/open-webui:v0.12.4": "openwebui-valkey-test/open-webui:0.12.4",
     // PostgreSQL 17 + pgvector 0.8 from Debian trixie, laid out like the upstream image (tools/engine/README.md)
     "docker.io/pgvector/pgvector:0.8.0-pg17": "openwebui-valkey-test/postgres-pgvector:17",
 } as const;
@@ -62,9 +63,15 @@ export function isThisRunsLabel(label: string | undefined): boolean {
     return label !== undefined && label.startsWith(TEST_LABEL_PREFIX) && label.includes(`-r${testRunId()}-`);
 }
 
+/**
+ * Config every engine test adds: the engine gives containers no route off the host, so Open WebUI
+ * runs as a user without internet would run it (no model hub, no update check).
+ */
+export const ENGINE_CONFIG = { openWebUIOfflineMode: true } as const;
+
 /** The stack's plan with secrets shown (the realizer needs them), with `--config` overrides. */
 export function realizablePlan(stack: string, config: Record<string, string | number | boolean> = {}): Plan {
-    return renderPlan(stack, { config, showSecrets: true });
+    return renderPlan(stack, { config: { ...ENGINE_CONFIG, ...config }, showSecrets: true });
 }
 
 export async function realizeStack(docker: Dockerode, label: string, stack: string, config: Record<string, string | number | boolean> = {}) {

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OpenWebUI, ValkeyCache } from "../../components";
+import { MIGRATE_ONCE } from "../../components/openWebUISettings";
 import { DeclaredResource, findResource, installMocks, isSecret, resolve, settle, sourceEnvFile } from "../helpers/pulumiMocks";
 
 const CONTAINER = "docker:index/container:Container";
@@ -204,7 +205,7 @@ describe("OpenWebUI under mocks", () => {
         ]);
         expect(JSON.stringify(a.inputs.envs)).not.toMatch(/generated|postgresql/);
         expect(Object.keys(secretEnvOf("web-a")).sort()).toEqual(["DATABASE_URL", "REDIS_URL", "WEBSOCKET_REDIS_URL", "WEBUI_SECRET_KEY"]);
-        expect(a.inputs.entrypoints).toEqual(["sh", "-c", 'set -a && . /run/open-webui/secrets.env && set +a && exec "$@"', "open-webui-entrypoint"]);
+        expect(a.inputs.entrypoints).toEqual(["sh", "-c", `set -a && . /run/open-webui/secrets.env && set +a && ${MIGRATE_ONCE} && exec "$@"`, "open-webui-entrypoint"]);
         expect(a.inputs.command).toEqual(["bash", "start.sh"]);
     });
 

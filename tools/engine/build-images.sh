@@ -235,7 +235,9 @@ build_open_webui() {
     log "$OPEN_WEBUI_IMAGE exists; skipped (FORCE_REBUILD=1 rebuilds it)"
     return
   fi
-  local venv="$IMAGE_CACHE/open-webui-$OPEN_WEBUI_VERSION-venv" context t
+  # The name changes with build-venv.sh, so an edited recipe never reuses an older environment.
+  local venv context t
+  venv="$IMAGE_CACHE/open-webui-$OPEN_WEBUI_VERSION-venv-$(cksum <"$HERE/images/open-webui/build-venv.sh" | cut -d' ' -f1)"
   if [ ! -d "$venv" ]; then
     t=$(now)
     OPEN_WEBUI_VERSION=$OPEN_WEBUI_VERSION bash "$HERE/images/open-webui/build-venv.sh" "$venv" ||

@@ -7,10 +7,11 @@
 #   build-venv.sh VENV_DIR
 #
 # What is installed: open-webui==$OPEN_WEBUI_VERSION without its dependency resolution, then every
-# requirement it publishes except the two that pull torch (sentence-transformers, accelerate: on
-# PyPI, x86_64 torch is the CUDA build, ~3 GB, and its import fails without the nvidia wheels),
-# plus psycopg2-binary for PostgreSQL (the official image installs the same driver). Without
-# sentence-transformers, local embedding models are unavailable; the tests need none.
+# requirement it publishes, with its `postgres` extra (psycopg2-binary, pgvector: the driver and the
+# vector store of the PostgreSQL stacks), except the two that pull torch (sentence-transformers,
+# accelerate: on PyPI, x86_64 torch is the CUDA build, ~3 GB, and its import fails without the
+# nvidia wheels). Without sentence-transformers, local embedding models are unavailable; the tests
+# need none.
 # The result is written atomically: VENV_DIR exists only when the install succeeded.
 set -euo pipefail
 
@@ -19,7 +20,7 @@ OPEN_WEBUI_VERSION=${OPEN_WEBUI_VERSION:-0.12.4}
 PYTHON=/usr/bin/python3.11
 # Requirements left out, and why (above).
 EXCLUDED=${OPEN_WEBUI_EXCLUDED_REQUIREMENTS:-"sentence-transformers accelerate"}
-EXTRA_REQUIREMENTS=${OPEN_WEBUI_EXTRA_REQUIREMENTS:-"psycopg2-binary"}
+EXTRAS=${OPEN_WEBUI_EXTRAS:-"postgres"}
 # Bounds each pip step: a registry that stops answering ends the build with one line.
 PIP_STEP_TIMEOUT=${PIP_STEP_TIMEOUT:-1200}
 
@@ -48,24 +49,25 @@ log "open-webui==$OPEN_WEBUI_VERSION (no dependencies yet)"
 timeout "$PIP_STEP_TIMEOUT" "${pip[@]}" install --no-deps "open-webui==$OPEN_WEBUI_VERSION" ||
   die "step 'pip install open-webui==$OPEN_WEBUI_VERSION' failed or took over ${PIP_STEP_TIMEOUT}s"
 
-# Its published requirements (unconditional ones: no extras, no environment markers that exclude us).
-requirements=$("$work/bin/python" - "$EXCLUDED" <<'PY'
+# Its published requirements: the unconditional ones and those of $EXTRAS, as its markers say.
+requirements=$("$work/bin/python" - "$EXCLUDED" "$EXTRAS" <<'PY'
 import sys
 from importlib.metadata import requires
 from pip._vendor.packaging.requirements import Requirement
 excluded = {n.lower() for n in sys.argv[1].split()}
+extras = [""] + sys.argv[2].split()
 for line in requires("open-webui") or []:
     r = Requirement(line)
-    if r.marker is not None and not r.marker.evaluate({"extra": ""}):
+    if r.marker is not None and not any(r.marker.evaluate({"extra": e}) for e in extras):
         continue
     if r.name.lower() in excluded:
         continue
-    print(str(r))
+    # Without its marker: pip would evaluate `extra == ...` again, with no extra, and skip it.
+    print(r.name + (f"[{','.join(sorted(r.extras))}]" if r.extras else "") + str(r.specifier))
 PY
 ) || die "step 'read requirements': could not read open-webui's requirements"
-printf '%s\n' $EXTRA_REQUIREMENTS >>"$work/requirements.txt"
 printf '%s\n' "$requirements" >>"$work/requirements.txt"
-log "installing $(wc -l <"$work/requirements.txt") requirements (without: $EXCLUDED)"
+log "installing $(wc -l <"$work/requirements.txt") requirements (extras: $EXTRAS; without: $EXCLUDED)"
 timeout "$PIP_STEP_TIMEOUT" "${pip[@]}" install -r "$work/requirements.txt" ||
   die "step 'pip install requirements of open-webui==$OPEN_WEBUI_VERSION' failed or took over ${PIP_STEP_TIMEOUT}s"
 # Byte-code is compiled at first start inside the image, not here: keep the copy small and clean.
