@@ -30,7 +30,7 @@ describe.each([
             valkeyHostPort: PORT,
             redisHealthCheckIntervalSeconds: 1,
         });
-        // Only Valkey: the stand-in's own connections would blur the counts.
+        // Only Valkey: Open WebUI's own connections would blur the counts.
         const plan: Plan = valkeySubPlan(full).plan;
         password = envOf(planResource(plan, "valkey-container")).REDISCLI_AUTH;
         realization = await realize(plan, { docker, imageMap: IMAGE_MAP, runLabel: label });

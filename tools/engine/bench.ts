@@ -57,7 +57,7 @@ const POSTGRES_IMAGE = "openwebui-valkey-test/postgres-pgvector:17";
 const POSTGRES_READY = /database system is ready to accept connections/;
 const IMAGE_MAP: Readonly<Record<string, string>> = {
     "docker.io/valkey/valkey:8.0.1-alpine": VALKEY_IMAGE,
-    "ghcr.io/open-webui/open-webui:v0.6.36": "openwebui-valkey-test/open-webui-standin:2",
+    "ghcr.io/open-webui/open-webui:v0.12.4": "openwebui-valkey-test/open-webui:0.12.4",
     "docker.io/pgvector/pgvector:0.8.0-pg17": POSTGRES_IMAGE,
 };
 /** Which parts run (BENCH_PARTS, comma-separated): the Valkey figures, the PostgreSQL ones, or both. */

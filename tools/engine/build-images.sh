@@ -4,7 +4,6 @@
 #   openwebui-valkey-test/valkey:8.0.1               Valkey 8.0.1, official-image layout   (bookworm)
 #   openwebui-valkey-test/open-webui:0.12.4          the real Open WebUI 0.12.4 from PyPI, laid out
 #                                                    like the official image              (bookworm)
-#   openwebui-valkey-test/open-webui-standin:2       Open WebUI stand-in (python3 + redis-py) (bookworm)
 #   openwebui-valkey-test/postgres-pgvector:17       PostgreSQL 17 + pgvector 0.8, laid out like
 #                                                    pgvector/pgvector:0.8.0-pg17        (trixie)
 #
@@ -12,7 +11,7 @@
 # `debootstrap --variant=minbase` from the mirror apt uses on this host, kept
 # as tarballs in $IMAGE_CACHE, imported with `docker import` as
 # openwebui-valkey-test/debian-base:<suite>, and used as the FROM of the
-# Dockerfiles under images/. Bookworm serves Valkey and the stand-in; trixie
+# Dockerfiles under images/. Bookworm serves Valkey and Open WebUI; trixie
 # serves PostgreSQL, because only trixie packages pgvector (0.8.0 for 17).
 # Open WebUI's Python environment is built on the host from PyPI by
 # images/open-webui/build-venv.sh (kept in $IMAGE_CACHE) and copied in.
@@ -39,7 +38,6 @@ fi
 
 base_image() { echo "openwebui-valkey-test/debian-base:$1"; }
 VALKEY_IMAGE=openwebui-valkey-test/valkey:8.0.1
-STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:2
 OPEN_WEBUI_VERSION=${OPEN_WEBUI_VERSION:-0.12.4}
 OPEN_WEBUI_IMAGE=openwebui-valkey-test/open-webui:$OPEN_WEBUI_VERSION
 POSTGRES_IMAGE=openwebui-valkey-test/postgres-pgvector:17
@@ -266,7 +264,6 @@ build_open_webui() {
 total_start=$(now)
 base bookworm
 build "$VALKEY_IMAGE" "$HERE/images/valkey" bookworm
-build "$STANDIN_IMAGE" "$HERE/images/openwebui-standin" bookworm
 build_open_webui
 base trixie
 build "$POSTGRES_IMAGE" "$HERE/images/postgres" trixie
