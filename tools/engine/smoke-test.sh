@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# End-to-end check of the engine and the two test images, run by hand after
+# End-to-end check of the engine and the test images, run by hand after
 # docker-up.sh and build-images.sh:
 #   - Valkey hardened as in the tutorial (cap-drop ALL + SETGID/SETUID/
 #     DAC_OVERRIDE, no-new-privileges, read-only rootfs, nofile 10032) gets
 #     healthy and steps down to uid 999 with no effective capability;
 #   - the same with --user 999 and no capability at all;
-#   - the Open WebUI stand-in reaches it by network alias (db 0 for state,
-#     db 1 for websockets) and turns healthy;
+#   - the real Open WebUI reaches it by network alias and turns healthy: its
+#     connections in db 0 (state) and db 1 (websockets), its channels
+#     subscribed, a sign-in's rate-limit key in db 0 under the prefix;
 #   - ports published on 127.0.0.1 answer from the host;
 #   - PostgreSQL + pgvector run as the deployment runs it (--user 999, cap-drop
 #     ALL, no-new-privileges, POSTGRES_PASSWORD_FILE uploaded 999:999 0400, an
@@ -27,7 +28,7 @@ if [ -z "${DOCKER_HOST:-}" ] && [ -f "$ENGINE_DIR/env" ]; then
 fi
 
 VALKEY_IMAGE=openwebui-valkey-test/valkey:8.0.1
-STANDIN_IMAGE=openwebui-valkey-test/open-webui-standin:2
+OPEN_WEBUI_IMAGE=openwebui-valkey-test/open-webui:0.12.4
 POSTGRES_IMAGE=openwebui-valkey-test/postgres-pgvector:17
 P=owvt-smoke-$$ # unique names: never clash with anything else on the engine
 PASSWORD=smoke-secret
@@ -44,7 +45,7 @@ PG_VOLUMES=("$P-pg-data" "$P-pg-root-data" "$P-pg-nochown-data" "$P-pg-nosetuid-
 UPLOAD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/owvt-smoke-upload.XXXXXX")
 
 cleanup() {
-  docker rm -f -v "$P-valkey" "$P-valkey-user" "$P-standin" "${PG_CONTAINERS[@]}" >/dev/null 2>&1 || true
+  docker rm -f -v "$P-valkey" "$P-valkey-user" "$P-open-webui" "${PG_CONTAINERS[@]}" >/dev/null 2>&1 || true
   docker volume rm "$P-data" "$P-data-user" "${PG_VOLUMES[@]}" >/dev/null 2>&1 || true
   docker network rm "$P-net" >/dev/null 2>&1 || true
   rm -rf "$UPLOAD_DIR"
@@ -118,27 +119,36 @@ for name in "$P-valkey" "$P-valkey-user"; do
   esac
 done
 
-# 3. The Open WebUI stand-in on the same network, by alias.
-docker run -d --name "$P-standin" --network "$P-net" -p 127.0.0.1::8080 \
+# 3. The real Open WebUI on the same network, by alias (SQLite in its own layer).
+docker run -d --name "$P-open-webui" --network "$P-net" -p 127.0.0.1::8080 \
   -e REDIS_URL="redis://:$PASSWORD@valkey:6379/0" \
   -e WEBSOCKET_REDIS_URL="redis://:$PASSWORD@valkey:6379/1" \
-  "$STANDIN_IMAGE" >/dev/null 2>&1
-if wait_healthy "$P-standin" 40; then ok "stand-in healthy"; else bad "stand-in healthy"; fi
-sport=$(docker port "$P-standin" 8080/tcp | head -n 1 | sed 's/.*://')
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/health" || true)
-if [ "$code" = 200 ]; then ok "stand-in /health 200 on 127.0.0.1:$sport"; else bad "stand-in /health answered $code"; fi
-report=$(curl -s "http://127.0.0.1:$sport/report" || true)
-if python3 -c 'import json, sys
-r = json.loads(sys.argv[1])
-assert r["ok"] and r["ping_ok"] and r["key_ok"] and r["pubsub_ok"], r
-assert r["redis"]["host"] == "valkey" and r["redis"]["db"] == 0, r["redis"]
-assert r["websocket_redis"]["db"] == 1, r["websocket_redis"]' "$report"; then
-  ok "stand-in report: ping, key (db 0) and pubsub (db 1 URL) ok"
+  -e ENABLE_WEBSOCKET_SUPPORT=true -e WEBSOCKET_MANAGER=redis -e REDIS_KEY_PREFIX=open-webui \
+  -e OFFLINE_MODE=true -e WEBUI_SECRET_KEY=smoke-secret-key \
+  "$OPEN_WEBUI_IMAGE" >/dev/null 2>&1
+if wait_healthy "$P-open-webui" 120; then ok "open-webui healthy"; else bad "open-webui healthy"; fi
+wport=$(docker port "$P-open-webui" 8080/tcp | head -n 1 | sed 's/.*://')
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$wport/health" || true)
+if [ "$code" = 200 ]; then ok "open-webui /health 200 on 127.0.0.1:$wport"; else bad "open-webui /health answered $code"; fi
+waddr=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$P-open-webui")
+dbs=$(docker exec "$P-valkey" valkey-cli client list | grep " addr=$waddr:" | grep -o ' db=[0-9]*' | sort -u | tr -d ' \n' || true)
+if [ "$dbs" = db=0db=1 ]; then ok "open-webui connected from $waddr to db 0 and db 1"; else bad "open-webui's connections: '$dbs'"; fi
+channels=$(docker exec "$P-valkey" valkey-cli pubsub channels | sort | tr '\n' ' ')
+case "$channels" in
+  *"open-webui:tasks:commands "*"socketio "*) ok "open-webui subscribed to socketio and open-webui:tasks:commands" ;;
+  *) bad "pubsub channels: '$channels'" ;;
+esac
+user='{"name":"smoke","email":"smoke@example.com","password":"Smoke-test-password-1"}'
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$user" "http://127.0.0.1:$wport/api/v1/auths/signup" || true)
+signin=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$user" "http://127.0.0.1:$wport/api/v1/auths/signin" || true)
+keys=$(docker exec "$P-valkey" valkey-cli -n 0 --scan --pattern 'open-webui:ratelimit:smoke@example.com:*' | wc -l)
+if [ "$code" = 200 ] && [ "$signin" = 200 ] && [ "$keys" -ge 1 ]; then
+  ok "sign-up and sign-in 200, the sign-in's rate-limit key in db 0 under the prefix"
 else
-  bad "stand-in report: $report"
+  bad "sign-up $code, sign-in $signin, $keys rate-limit key(s) in db 0"
 fi
-standin_log=$(docker logs "$P-standin" 2>&1)
-if grep -q "$PASSWORD" <<<"$standin_log"; then bad "stand-in logged the password"; else ok "password not in the stand-in's log"; fi
+webui_log=$(docker logs "$P-open-webui" 2>&1)
+if grep -q "$PASSWORD" <<<"$webui_log"; then bad "open-webui logged the password"; else ok "password not in open-webui's log"; fi
 
 # 4. PostgreSQL + pgvector as the deployment runs it.
 # What the deployment uploads at creation: the password file (999:999, 0400)
