@@ -66,20 +66,21 @@ export function openWebUIHealthcheck() {
 }
 
 /**
- * Prepares the database once, before several workers start. Every uvicorn worker imports the app,
- * and the import migrates (open_webui/config.py, unless ENABLE_DB_MIGRATIONS is false), creates
+ * Prepares the database in one process before the server starts. Every uvicorn worker imports the
+ * app, and the import migrates (open_webui/config.py, unless ENABLE_DB_MIGRATIONS is false), creates
  * the pgvector tables and stores the first configuration: on a fresh PostgreSQL, 4 workers doing
  * this at once collide (`UniqueViolation` on `pg_type` or `config_pkey1`, measured in 2 of 3 and
  * then 3 of 4 starts) and the losers die and restart. One import of the app and one seeding of the
  * default configuration (the first step of its startup, when the release has it) here do it all;
- * the workers then start with migrations off and find every row in place. Skipped for one worker,
- * or when the user turned migrations off.
+ * the server then starts with migrations off and finds every row in place. With one worker too:
+ * a process that ran the migrations has its logging reset by alembic's fileConfig, which silences
+ * the server's early debug lines (its Redis connections, "Using Redis to manage websockets.").
+ * Skipped when the user turned migrations off.
  */
-export const MIGRATE_ONCE = `if [ "\${UVICORN_WORKERS:-1}" -gt 1 ] && [ "\${ENABLE_DB_MIGRATIONS:-true}" = true ]; then python3 -c 'import asyncio, open_webui.main as app; seed = getattr(app, "seed_registered_defaults", None); seed and asyncio.run(seed())' && export ENABLE_DB_MIGRATIONS=false; fi`;
+export const MIGRATE_ONCE = `if [ "\${ENABLE_DB_MIGRATIONS:-true}" = true ]; then python3 -c 'import asyncio, open_webui.main as app; seed = getattr(app, "seed_registered_defaults", None); seed and asyncio.run(seed())' && export ENABLE_DB_MIGRATIONS=false; fi`;
 
 /**
- * Sources the secrets file, exports what it sets, migrates once when there are several workers,
- * then execs the image's command (which stays PID 1's).
+ * Sources the secrets file, exports what it sets, prepares the database (MIGRATE_ONCE), then execs the image's command (which stays PID 1's).
  */
 export function openWebUIEntrypoint(): string[] {
     return ["sh", "-c", `set -a && . ${SECRET_ENV_FILE} && set +a && ${MIGRATE_ONCE} && exec "$@"`, "open-webui-entrypoint"];
