@@ -10,6 +10,10 @@
 //     `vectorDb` with its settings in `extraEnvs` / `extraSecretEnvs`.
 // Each instance keeps its own data volume (uploaded files): to share those too, configure Open
 // WebUI's external storage through `extraEnvs` and `extraSecretEnvs`.
+// Only instances of ONE deployment may share a Valkey: the key prefix separates keys, but Open WebUI
+// 0.12.4's Socket.IO channels (`socketio`, `socketio#/#<room>`) are hard-coded and pub/sub ignores
+// database numbers, so another deployment on this Valkey would receive these instances' events.
+// Give each deployment its own ValkeyCache.
 import * as pulumi from "@pulumi/pulumi";
 import { OpenWebUI, ValkeyCache } from "openwebui-valkey";
 
