@@ -1,5 +1,5 @@
-// The prod stack's PostgreSQL with pgvector on a real engine: realized with Valkey and the Open WebUI
-// stand-in, all healthy; the server hardened as declared (uid 999, no capability, no-new-privileges,
+// The prod stack's PostgreSQL with pgvector on a real engine: realized with Valkey and the real Open WebUI,
+// all healthy; the server hardened as declared (uid 999, no capability, no-new-privileges,
 // its memory limit with no swap, /dev/shm); pgvector in the database; strangers on the network
 // refused while the exact URL Open WebUI is given connects and runs a vector query; data kept across
 // a replacement (a graceful one: exit 0 after a fast shutdown) and across `kill -9`; and a
@@ -88,11 +88,11 @@ afterAll(async () => {
     if (docker) await cleanUp(docker, label, realization ? [realization] : []);
 });
 
-it("realizes with Valkey, PostgreSQL and the Open WebUI stand-in, all healthy", async () => {
+it("realizes with Valkey, PostgreSQL and Open WebUI, all healthy", async () => {
     const containers = plan.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort();
     expect(containers).toEqual(["open-webui-container", "postgres-container", "valkey-container"]);
     for (const name of [PG, VALKEY, WEB]) expect(await healthOf(docker, name)).toBe("healthy");
-    await waitFor("the stand-in's /health", 60_000, async () => ((await httpGet(WEB_PORT, "/health")).status === 200 ? true : undefined));
+    await waitFor("Open WebUI's /health", 60_000, async () => ((await httpGet(WEB_PORT, "/health")).status === 200 ? true : undefined));
     // The entrypoint took the first-start path on the fresh volume, and ran the init script.
     const logs = (await docker.getContainer(PG).logs({ stdout: true, stderr: true })).toString("utf8");
     expect(logs).toMatch(/entrypoint: no database in \/var\/lib\/postgresql\/data\/pgdata; initialising it/);

@@ -20,7 +20,7 @@ it("runs both stacks at once, each healthy, on its own network, volumes and host
         const web = await inspect(session.docker, `${stack}-open-webui`);
         expect(Object.keys(web.NetworkSettings.Networks)).toEqual([`${stack}-openwebui-network`]);
         expect(web.HostConfig.PortBindings?.["8080/tcp"]).toEqual([{ HostIp: "127.0.0.1", HostPort: String(port) }]);
-        await waitFor(`${stack}'s Open WebUI stand-in`, 60_000, async () => ((await httpGet(port, "/health")).status === 200 ? true : undefined));
+        await waitFor(`${stack}'s Open WebUI`, 60_000, async () => ((await httpGet(port, "/health")).status === 200 ? true : undefined));
     }
 });
 

@@ -237,6 +237,8 @@ build_open_webui() {
   local venv context t
   venv="$IMAGE_CACHE/open-webui-$OPEN_WEBUI_VERSION-venv-$(cksum <"$HERE/images/open-webui/build-venv.sh" | cut -d' ' -f1)"
   if [ ! -d "$venv" ]; then
+    # environments of older recipes or releases: 1.6 GB each
+    find "$IMAGE_CACHE" -maxdepth 1 -name 'open-webui-*-venv-*' -not -name "$(basename "$venv")" -exec rm -rf {} +
     t=$(now)
     OPEN_WEBUI_VERSION=$OPEN_WEBUI_VERSION bash "$HERE/images/open-webui/build-venv.sh" "$venv" ||
       die "step 'open-webui $OPEN_WEBUI_VERSION from PyPI' failed (see above)"
