@@ -28,7 +28,8 @@ export async function engine(): Promise<Dockerode> {
     }
     const docker = new Dockerode();
     try {
-        await docker.ping();
+        // bounded: a socket that accepts but never answers must not hang the suite
+        await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("no answer within 15 s")), 15_000).unref())]);
     } catch (e) {
         throw new Error(
             `no Docker engine answers (${(e as Error).message}). Start one and build the test images: ` +
