@@ -22,6 +22,7 @@ import Dockerode from "dockerode";
 import { RUN_LABEL_KEY, Realization, realize, removeByLabel, replaceContainer } from "../realize/realizer";
 import {
     ValkeyPlan,
+    cleanUpOnSignal,
     demux,
     engineTimeMs,
     execIn,
@@ -668,21 +669,13 @@ async function postgresBench(): Promise<void> {
     );
 }
 
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-        if (interrupted) return;
-        interrupted = true;
-        process.stderr.write(`\n${signal}: removing what ${runId} created\n`);
-        void cleanup()
-            .then(async (failures) => {
-                await sleep(500);
-                await removeByLabel(docker, runId).catch(() => undefined);
-                for (const f of failures) process.stderr.write(`cleanup: ${f}\n`);
-            })
-            .finally(() => process.exit(130));
-    });
-}
+// the engine's own label sweep after the bookkeeping's removals, for a create the signal cut short
+const interrupted = cleanUpOnSignal(runId, async () => {
+    const failures = await cleanup();
+    await sleep(500);
+    await removeByLabel(docker, runId).catch(() => undefined);
+    return failures;
+});
 
 void (async () => {
     let code = 0;
@@ -690,7 +683,7 @@ void (async () => {
         await main();
     } catch (e) {
         code = 1;
-        if (!interrupted) process.stderr.write(`bench:engine failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        if (!interrupted()) process.stderr.write(`bench:engine failed: ${e instanceof Error ? e.message : String(e)}\n`);
     } finally {
         const failures = await cleanup();
         for (const f of failures) process.stderr.write(`cleanup: ${f}\n`);
@@ -707,5 +700,5 @@ void (async () => {
             out(`cleanup: nothing named or labelled ${runId} is left on the engine`);
         }
     }
-    if (!interrupted) process.exit(code);
+    if (!interrupted()) process.exit(code);
 })();

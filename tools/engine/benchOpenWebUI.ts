@@ -26,7 +26,7 @@ import { EventSocket, OpenWebUIClient, TEST_PASSWORD, isMuteEvent } from "../../
 import { renderPlan } from "../../tests/helpers/planCli";
 import type { Plan } from "../plan/evaluate";
 import { RUN_LABEL_KEY, Realization, realize, removeByLabel } from "../realize/realizer";
-import { demux, engineTimeMs, median, messageOf, range, sleep, table } from "./benchSupport";
+import { cleanUpOnSignal, demux, engineTimeMs, median, messageOf, range, sleep, table } from "./benchSupport";
 
 function positiveInt(name: string, fallback: number): number {
     const raw = process.env[name];
@@ -754,19 +754,7 @@ async function main(): Promise<void> {
     results.sockets = await socketCrossing();
 }
 
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-        if (interrupted) return;
-        interrupted = true;
-        process.stderr.write(`\n${signal}: removing what ${runId} created\n`);
-        void cleanup()
-            .then((failures) => {
-                for (const f of failures) process.stderr.write(`cleanup: ${f}\n`);
-            })
-            .finally(() => process.exit(130));
-    });
-}
+const interrupted = cleanUpOnSignal(runId, cleanup);
 
 void (async () => {
     let code = 0;
@@ -774,7 +762,7 @@ void (async () => {
         await main();
     } catch (e) {
         code = 1;
-        if (!interrupted) process.stderr.write(`bench:openwebui failed at "${currentStep}": ${messageOf(e).split("\n")[0]?.slice(0, 400)}\n`);
+        if (!interrupted()) process.stderr.write(`bench:openwebui failed at "${currentStep}": ${messageOf(e).split("\n")[0]?.slice(0, 400)}\n`);
     }
     report();
     if (docker !== undefined) {
@@ -792,5 +780,5 @@ void (async () => {
             process.stderr.write(`cleanup: nothing named or labelled ${runId} is left on the engine\n`);
         }
     }
-    if (!interrupted) process.exit(code);
+    if (!interrupted()) process.exit(code);
 })();

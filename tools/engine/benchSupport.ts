@@ -310,3 +310,24 @@ export function table(rows: readonly (readonly string[])[]): string {
         .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join("  ").trimEnd())
         .join("\n");
 }
+
+/**
+ * On Ctrl-C or SIGTERM, removes what the run created (once), reports what could not be removed and
+ * exits with 130. Returns whether a signal came, so the normal ending neither reports nor exits.
+ */
+export function cleanUpOnSignal(runId: string, cleanup: () => Promise<string[]>): () => boolean {
+    let interrupted = false;
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.on(signal, () => {
+            if (interrupted) return;
+            interrupted = true;
+            process.stderr.write(`\n${signal}: removing what ${runId} created\n`);
+            void cleanup()
+                .then((failures) => {
+                    for (const f of failures) process.stderr.write(`cleanup: ${f}\n`);
+                })
+                .finally(() => process.exit(130));
+        });
+    }
+    return () => interrupted;
+}
