@@ -8,6 +8,7 @@
 //   - a Socket.IO event emitted by a request reaches every connected client, through Valkey: on
 //     prod, clients spread over the 4 workers (counted by Valkey's room-channel subscriptions);
 //   - many concurrent authenticated requests all succeed.
+import * as fs from "fs";
 import type Dockerode from "dockerode";
 import type { Plan } from "../../tools/plan/evaluate";
 import { envOf, engineSession, healthOf, inspect, planResource, realizeStack, valkeyCli, waitFor, waitForHealth } from "./harness";
@@ -22,7 +23,6 @@ const STACKS = [
 
 /** Open WebUI's process IDs as the host sees them: uvicorn's supervisor and its workers. */
 function processTree(rootPid: number): number[] {
-    const fs = require("fs") as typeof import("fs");
     const children = (pid: number): number[] => {
         const file = `/proc/${pid}/task/${pid}/children`;
         if (!fs.existsSync(file)) return [];
@@ -65,7 +65,7 @@ describe.each(STACKS)("the real Open WebUI on the $stack stack", ({ stack, prefi
         expect(await healthOf(docker, names.openWebUI)).toBe("healthy");
         expect(envOf(planResource(plan, "open-webui-container")).UVICORN_WORKERS).toBe(String(workers));
         // uvicorn's supervisor forks one process per worker (one worker runs in the supervisor itself)
-        const cmdlines = processTree(info.State.Pid).map((pid) => require("fs").readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ") as string);
+        const cmdlines = processTree(info.State.Pid).map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" "));
         const servers = cmdlines.filter((c) => c.includes("-m uvicorn open_webui.main:app"));
         const workerProcesses = cmdlines.filter((c) => c.includes("multiprocessing.spawn"));
         expect(servers.length).toBe(1);
