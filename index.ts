@@ -1,7 +1,9 @@
-// The Pulumi program: one ValkeyCache, one OpenWebUI and, where the stack enables it, one
-// PostgresDatabase per stack, configured by Pulumi.<stack>.yaml.
+// The Pulumi program: per stack, Valkey, Open WebUI and (where the stack enables it) PostgreSQL,
+// as containers on one Docker host or, with `orchestrator: swarm`, as Swarm services. Configured by
+// Pulumi.<stack>.yaml.
 import * as pulumi from "@pulumi/pulumi";
-import { OpenWebUI, PostgresDatabase, ValkeyCache } from "./components";
+import { deployContainers } from "./program/containers";
+import { deploySwarm } from "./program/swarm";
 import { CONFIG_NAMESPACE, engineConfig, readStackSettings } from "./program/stackConfig";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
@@ -9,45 +11,24 @@ const config = new pulumi.Config(CONFIG_NAMESPACE);
 // key set (a mistyped key, a secret stored in plain text).
 const settings = readStackSettings(pulumi.getStack(), (key) => config.get(key), engineConfig());
 
-const cache = new ValkeyCache("valkey", {
-    ...settings.valkey,
-    password: settings.given.valkeyPassword ? config.requireSecret("valkeyPassword") : undefined,
-});
+const swarm = settings.orchestrator === "swarm" ? deploySwarm(settings, config) : undefined;
+const host = swarm === undefined ? deployContainers(settings, config) : undefined;
 
-const database = settings.postgres
-    ? new PostgresDatabase("postgres", {
-          ...settings.postgres,
-          networkName: cache.networkName,
-          password: settings.given.postgresPassword ? config.requireSecret("postgresPassword") : undefined,
-      })
-    : undefined;
-
-const openWebUI = new OpenWebUI(
-    "open-webui",
-    {
-        ...settings.openWebUI,
-        redisUrl: cache.url,
-        networkName: cache.networkName,
-        redisServerTimeoutSeconds: cache.timeoutSeconds,
-        secretKey: settings.given.secretKey ? config.requireSecret("secretKey") : undefined,
-        databaseUrl: database ? database.databaseUrl : settings.given.databaseUrl ? config.requireSecret("databaseUrl") : undefined,
-    },
-    // Open WebUI starts after a healthy Valkey (and PostgreSQL) through these edges, not through the
-    // URLs' data: replacing either server then never drags Open WebUI along.
-    { dependsOn: database ? [cache, database] : [cache] },
-);
-
-/** Where to open Open WebUI. */
-export const openWebUIUrl = openWebUI.url;
-export const openWebUIContainer = openWebUI.containerName;
-export const valkeyContainer = cache.containerName;
-export const networkName = cache.networkName;
-export const valkeyVolume = cache.volumeName;
-export const openWebUIVolume = openWebUI.volumeName;
+/** Where to open Open WebUI (one Docker host). */
+export const openWebUIUrl = host?.openWebUIUrl;
+export const openWebUIContainer = host?.openWebUIContainer;
+export const valkeyContainer = host?.valkeyContainer;
+/** The Swarm services, and the port Open WebUI is published on. */
+export const openWebUIService = swarm?.openWebUIService;
+export const openWebUIPublishedPort = swarm?.openWebUIPublishedPort;
+export const valkeyService = swarm?.valkeyService;
+export const networkName = (host ?? swarm)?.networkName;
+export const valkeyVolume = (host ?? swarm)?.valkeyVolume;
+export const openWebUIVolume = (host ?? swarm)?.openWebUIVolume;
 /** Connection URLs carry the password: secret. */
-export const redisUrl = cache.url;
-export const websocketRedisUrl = openWebUI.websocketRedisUrl;
+export const redisUrl = (host ?? swarm)?.redisUrl;
+export const websocketRedisUrl = host?.websocketRedisUrl;
 /** The stack's PostgreSQL, when it has one; its URL carries the password: secret. */
-export const postgresContainer = database?.containerName;
-export const postgresVolume = database?.volumeName;
-export const databaseUrl = database?.databaseUrl;
+export const postgresContainer = (host ?? swarm)?.postgresContainer;
+export const postgresVolume = (host ?? swarm)?.postgresVolume;
+export const databaseUrl = (host ?? swarm)?.databaseUrl;

@@ -35,6 +35,9 @@ export function collectSettingErrors(checks: Array<() => void>): void {
         } catch (e) {
             if (e instanceof SettingError) {
                 errors.push(e);
+            } else if (e instanceof SettingErrors) {
+                // A nested check that already collected (e.g. the shared settings under a Swarm flavour's).
+                errors.push(...e.errors);
             } else {
                 throw e;
             }

@@ -279,18 +279,26 @@ export function valkeyServerOptions(s: ValkeySettings): string[] {
 export const PASSWORD_ENV = "REDISCLI_AUTH";
 
 /**
+ * With the password in a file (a Swarm service's Docker secret; a service spec's environment is
+ * readable by anyone who may inspect it), the shell first exports it as REDISCLI_AUTH.
+ */
+function readPasswordFile(passwordFile: string | undefined): string {
+    return passwordFile === undefined ? "" : `${PASSWORD_ENV}="$(cat ${passwordFile})" && export ${PASSWORD_ENV} && `;
+}
+
+/**
  * The container command. With authentication, a shell passes the password from the environment to
  * `--requirepass`, so the command itself holds no secret and stays readable in previews; the image's
  * entrypoint still runs (and steps down to the valkey user when started as root).
  */
-export function valkeyCommand(s: ValkeySettings): string[] {
+export function valkeyCommand(s: ValkeySettings, passwordFile?: string): string[] {
     if (!s.authentication) {
         return ["valkey-server", ...valkeyServerOptions(s)];
     }
     return [
         "sh",
         "-c",
-        `exec docker-entrypoint.sh valkey-server "$@" --requirepass "$${PASSWORD_ENV}"`,
+        `${readPasswordFile(passwordFile)}exec docker-entrypoint.sh valkey-server "$@" --requirepass "$${PASSWORD_ENV}"`,
         "valkey-server",
         ...valkeyServerOptions(s),
     ];
@@ -301,9 +309,9 @@ export function valkeyCommand(s: ValkeySettings): string[] {
  * valkey-cli exits 0 even on an error reply such as NOAUTH, so the output is compared, not the exit code.
  * Durations are in Go's canonical form, as the provider reads them back.
  */
-export function valkeyHealthcheck() {
+export function valkeyHealthcheck(passwordFile?: string) {
     return {
-        tests: ["CMD-SHELL", `[ "$(valkey-cli ping)" = 'PONG' ]`],
+        tests: ["CMD-SHELL", `${readPasswordFile(passwordFile)}[ "$(valkey-cli ping)" = 'PONG' ]`],
         interval: "1s",
         timeout: "3s",
         startPeriod: "5s",

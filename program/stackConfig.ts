@@ -10,6 +10,50 @@ import { resolvePostgresSettings } from "../components/postgresSettings";
 import type { ValkeyCacheArgs } from "../components/valkeyCache";
 import { checkPassword, resolveValkeySettings } from "../components/valkeySettings";
 import { checkDockerName } from "../components/validation";
+import { resolveSwarmOpenWebUISettings } from "../components/swarmOpenWebUISettings";
+import { resolveSwarmValkeySettings } from "../components/swarmValkeySettings";
+
+/** Where the stack runs: containers on one Docker host, or services on a Swarm. */
+export const ORCHESTRATORS = ["docker", "swarm"] as const;
+export type Orchestrator = (typeof ORCHESTRATORS)[number];
+
+/** Keys a Swarm service cannot honour: refused with orchestrator swarm rather than silently ignored. */
+export const CONTAINER_ONLY_KEYS: Readonly<Partial<Record<ConfigKey, string>>> = {
+    valkeyMaxProcesses: "a service spec has no ulimits (the provider's Service offers none)",
+    valkeyHostPort: "the Swarm Valkey is reached over the overlay network only",
+    valkeyHostAddress: "the Swarm Valkey is reached over the overlay network only",
+    openWebUIHostAddress: "a Swarm port binds every address of a node (ingress or host mode); put a firewall or a proxy in front",
+};
+
+/**
+ * Keys that only a Swarm stack reads, with their Pulumi.yaml defaults (the CLI hands defaults to
+ * every stack): a docker stack that changes one is refused, since the change would do nothing.
+ */
+export const SWARM_ONLY_KEYS: Readonly<Partial<Record<ConfigKey, string>>> = {
+    swarmEndpointMode: "vip",
+    swarmPublishMode: "ingress",
+    valkeyPlacementLabel: "openwebui-valkey.valkey",
+    openWebUIReplicas: "1",
+    openWebUIMaxReplicasPerNode: "1",
+    openWebUIUpdateOrder: "",
+    openWebUIStorageProvider: "local",
+    openWebUIStorageEnvs: "[]",
+    swarmPreflight: "true",
+};
+
+/** What only a Swarm stack has, in the components' argument names. */
+export interface SwarmStackSettings {
+    readonly endpointMode?: string;
+    readonly publishMode?: string;
+    readonly placementLabel?: string;
+    readonly replicas?: number;
+    readonly maxReplicasPerNode?: number;
+    readonly updateOrder?: string;
+    readonly storageProvider?: string;
+    readonly storageEnvs?: Record<string, string>;
+    /** Check the swarm (labels, nodes, ports) before declaring anything. */
+    readonly preflight: boolean;
+}
 
 export const CONFIG_NAMESPACE = "openwebui-valkey";
 
@@ -54,6 +98,16 @@ export const CONFIG_KEYS = {
     postgresPassword: "password",
     postgresMemoryLimitMb: "memoryLimitMb",
     postgresHostPort: "hostPort",
+    orchestrator: "orchestrator",
+    swarmEndpointMode: "endpointMode",
+    swarmPublishMode: "publishMode",
+    valkeyPlacementLabel: "placementLabel",
+    openWebUIReplicas: "replicas",
+    openWebUIMaxReplicasPerNode: "maxReplicasPerNode",
+    openWebUIUpdateOrder: "updateOrder",
+    openWebUIStorageProvider: "storageProvider",
+    openWebUIStorageEnvs: "storageEnvs",
+    swarmPreflight: "swarmPreflight",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -108,6 +162,9 @@ export interface StackSettings {
     readonly postgres?: Omit<PostgresDatabaseArgs, "networkName" | "password">;
     /** Which secrets the stack supplies; the rest are generated (or, for databaseUrl, left unset). */
     readonly given: { readonly valkeyPassword: boolean; readonly secretKey: boolean; readonly databaseUrl: boolean; readonly postgresPassword: boolean };
+    readonly orchestrator: Orchestrator;
+    /** The Swarm settings, when the orchestrator is swarm. */
+    readonly swarm?: SwarmStackSettings;
 }
 
 /** Reads a raw config value (as `pulumi config get` stores it: a string, JSON for arrays). */
@@ -222,6 +279,35 @@ export function readStackSettings(stack: string, read: ConfigReader, whole?: Giv
             return zeroMeansUnset && n === 0 ? undefined : n;
         });
     const extraEnvs = attempt(() => parseExtraEnvs(read("openWebUIExtraEnvs")));
+    const orchestrator = (str("orchestrator") ?? "docker") as Orchestrator;
+    if (!(ORCHESTRATORS as readonly string[]).includes(orchestrator)) {
+        errors.push(new SettingError(fullKey("orchestrator"), orchestrator, "the program deploys containers on one Docker host or services on a Swarm", "pulumi config set orchestrator docker (or swarm)"));
+    }
+    for (const key of Object.keys(CONTAINER_ONLY_KEYS) as ConfigKey[]) {
+        const why = CONTAINER_ONLY_KEYS[key];
+        if (orchestrator === "swarm" && str(key) !== undefined && read(key) !== defaultOf(key)) {
+            errors.push(new SettingError(fullKey(key), str(key), `it has no effect with orchestrator swarm: ${why}`, `pulumi config rm ${key}`));
+        }
+    }
+    for (const key of Object.keys(SWARM_ONLY_KEYS) as ConfigKey[]) {
+        if (orchestrator !== "swarm" && str(key) !== undefined && read(key) !== SWARM_ONLY_KEYS[key]) {
+            errors.push(new SettingError(fullKey(key), str(key), "it applies to Swarm services only, and this stack deploys containers", `pulumi config rm ${key}, or pulumi config set orchestrator swarm`));
+        }
+    }
+    const swarm: SwarmStackSettings | undefined =
+        orchestrator === "swarm"
+            ? {
+                  endpointMode: str("swarmEndpointMode"),
+                  publishMode: str("swarmPublishMode"),
+                  placementLabel: str("valkeyPlacementLabel"),
+                  replicas: int("openWebUIReplicas"),
+                  maxReplicasPerNode: int("openWebUIMaxReplicasPerNode"),
+                  updateOrder: str("openWebUIUpdateOrder"),
+                  storageProvider: str("openWebUIStorageProvider"),
+                  storageEnvs: attempt(() => parseEnvList("openWebUIStorageEnvs", read("openWebUIStorageEnvs"), "S3_BUCKET_NAME=uploads")),
+                  preflight: bool("swarmPreflight") ?? true,
+              }
+            : undefined;
 
     const useTutorialNames = bool("useTutorialNames") ?? false;
     const prefix = str("namePrefix");
@@ -301,7 +387,7 @@ export function readStackSettings(stack: string, read: ConfigReader, whole?: Giv
         errors.push(new SettingError(fullKey("postgresPassword"), "[secret]", "it is set but postgresEnabled is false, so no PostgreSQL uses it", "set postgresEnabled to true, or remove postgresPassword"));
     }
     if (errors.length === 0) {
-        errors.push(...validateAcrossComponents(valkey, openWebUI, postgres, read));
+        errors.push(...validateAcrossComponents(valkey, openWebUI, postgres, read, swarm));
     }
     if (whole) {
         errors.unshift(...checkConfigKeys(stack, whole));
@@ -312,7 +398,12 @@ export function readStackSettings(stack: string, read: ConfigReader, whole?: Giv
     if (errors.length > 1) {
         throw new SettingErrors(errors);
     }
-    return { names, valkey, openWebUI, postgres, given };
+    return { names, valkey, openWebUI, postgres, given, orchestrator, swarm };
+}
+
+/** The project default of a key as Pulumi.yaml gives it, for keys a Swarm stack refuses only when changed. */
+function defaultOf(key: ConfigKey): string | undefined {
+    return key === "valkeyHostAddress" || key === "openWebUIHostAddress" ? "127.0.0.1" : "0";
 }
 
 /** Runs the components' own checks on the stack's values, naming config keys in the errors, then the checks that span both. */
@@ -321,6 +412,7 @@ function validateAcrossComponents(
     openWebUI: StackSettings["openWebUI"],
     postgres: StackSettings["postgres"],
     read: ConfigReader,
+    swarm?: SwarmStackSettings,
 ): SettingError[] {
     const errors: SettingError[] = [];
     const relabelled = (prefix: Component, f: () => void) => () => {
@@ -338,7 +430,9 @@ function validateAcrossComponents(
     };
     const password = read("valkeyPassword");
     const valkeyChecks = relabelled("valkey", () =>
-        resolveValkeySettings("valkey", { ...valkey, password: password || undefined }),
+        swarm
+            ? resolveSwarmValkeySettings("valkey", { ...swarmValkeyArgs(valkey, swarm), password: password || undefined })
+            : resolveValkeySettings("valkey", { ...valkey, password: password || undefined }),
     );
     valkeyChecks();
     if (password) {
@@ -351,15 +445,68 @@ function validateAcrossComponents(
     // The stack's own PostgreSQL stands in for the URL it will give Open WebUI (a valid postgresql:// form).
     const databaseUrl = postgres ? `postgresql://openwebui:${postgresPassword ? "x" : "generated"}@postgres:5432/openwebui` : read("databaseUrl") || undefined;
     relabelled("openWebUI", () => {
-        const settings = resolveOpenWebUISettings("open-webui", { ...openWebUI, databaseUrl });
+        const settings = swarm
+            ? resolveSwarmOpenWebUISettings("open-webui", { ...swarmOpenWebUIArgs(openWebUI, swarm), databaseUrl })
+            : resolveOpenWebUISettings("open-webui", { ...openWebUI, databaseUrl });
         checkConnection(settings, {
             redisServerTimeoutSeconds: valkey.timeoutSeconds ?? 1800,
             secretKey: read("secretKey") || undefined,
             databaseUrl,
         });
     })();
-    errors.push(...checkPortsApart(valkey, openWebUI, postgres));
+    if (!swarm) {
+        errors.push(...checkPortsApart(valkey, openWebUI, postgres));
+    }
     return errors;
+}
+
+/** The SwarmValkeyCache arguments of a stack: the shared ones and the Swarm ones. */
+export function swarmValkeyArgs(valkey: Omit<ValkeyCacheArgs, "password">, swarm: SwarmStackSettings) {
+    return {
+        image: valkey.image,
+        serviceName: valkey.containerName,
+        networkName: valkey.networkName,
+        volumeName: valkey.volumeName,
+        authentication: valkey.authentication,
+        maxclients: valkey.maxclients,
+        timeoutSeconds: valkey.timeoutSeconds,
+        tcpKeepaliveSeconds: valkey.tcpKeepaliveSeconds,
+        maxmemoryMb: valkey.maxmemoryMb,
+        maxmemoryPolicy: valkey.maxmemoryPolicy,
+        memoryLimitMb: valkey.memoryLimitMb,
+        stopGraceSeconds: valkey.stopGraceSeconds,
+        runAsValkeyUser: valkey.runAsValkeyUser,
+        placementLabel: swarm.placementLabel,
+        endpointMode: swarm.endpointMode,
+    };
+}
+
+/** The SwarmOpenWebUI arguments of a stack (without the connection): the shared ones and the Swarm ones. */
+export function swarmOpenWebUIArgs(openWebUI: StackSettings["openWebUI"], swarm: SwarmStackSettings) {
+    return {
+        image: openWebUI.image,
+        serviceName: openWebUI.containerName,
+        volumeName: openWebUI.volumeName,
+        publishedPort: openWebUI.hostPort,
+        memoryLimitMb: openWebUI.memoryLimitMb,
+        extraEnvs: openWebUI.extraEnvs,
+        uvicornWorkers: openWebUI.uvicornWorkers,
+        redisKeyPrefix: openWebUI.redisKeyPrefix,
+        redisHealthCheckIntervalSeconds: openWebUI.redisHealthCheckIntervalSeconds,
+        redisSocketKeepalive: openWebUI.redisSocketKeepalive,
+        stopGraceSeconds: openWebUI.stopGraceSeconds,
+        waitTimeoutSeconds: openWebUI.waitTimeoutSeconds,
+        jwtExpiresIn: openWebUI.jwtExpiresIn,
+        offlineMode: openWebUI.offlineMode,
+        vectorDb: openWebUI.vectorDb,
+        replicas: swarm.replicas,
+        maxReplicasPerNode: swarm.maxReplicasPerNode,
+        endpointMode: swarm.endpointMode,
+        publishMode: swarm.publishMode,
+        updateOrder: swarm.updateOrder,
+        storageProvider: swarm.storageProvider,
+        storageEnvs: swarm.storageEnvs,
+    };
 }
 
 type Component = "valkey" | "openWebUI" | "postgres";
@@ -405,6 +552,11 @@ export function fullKey(key: ConfigKey): string {
 
 /** `openWebUIExtraEnvs` is a list of `NAME=value` strings (stored as JSON by `pulumi config set --path`). */
 export function parseExtraEnvs(raw: string | undefined): Record<string, string> | undefined {
+    return parseEnvList("openWebUIExtraEnvs", raw, "CORS_ALLOW_ORIGIN=https://chat.example.com");
+}
+
+/** A config list of `NAME=value` strings as a map. */
+function parseEnvList(key: ConfigKey, raw: string | undefined, example: string): Record<string, string> | undefined {
     if (raw === undefined || raw === "" || raw === "[]") {
         return undefined;
     }
@@ -415,7 +567,7 @@ export function parseExtraEnvs(raw: string | undefined): Record<string, string> 
         list = undefined;
     }
     if (!Array.isArray(list) || !list.every((e) => typeof e === "string" && /^[^=]+=/.test(e))) {
-        throw new SettingError(fullKey("openWebUIExtraEnvs"), raw, "it is not a list of NAME=value strings", "pulumi config set --path 'openWebUIExtraEnvs[0]' CORS_ALLOW_ORIGIN=https://chat.example.com");
+        throw new SettingError(fullKey(key), raw, "it is not a list of NAME=value strings", `pulumi config set --path '${key}[0]' ${example}`);
     }
     const env: Record<string, string> = {};
     for (const entry of list as string[]) {

@@ -20,7 +20,7 @@ const CONTAINER = "docker:index/container:Container";
 const OPEN_WEBUI = "openwebui-valkey:index:OpenWebUI";
 const VALKEY_CACHE = "openwebui-valkey:index:ValkeyCache";
 /** The public API: what `import ... from "openwebui-valkey"` yields at run time. */
-const PUBLIC_VALUES = ["OpenWebUI", "PostgresDatabase", "ValkeyCache"];
+const PUBLIC_VALUES = ["OpenWebUI", "PostgresDatabase", "SwarmOpenWebUI", "SwarmValkeyCache", "ValkeyCache"];
 
 interface Run {
     status: number | null;
@@ -104,7 +104,14 @@ describe("the npm package", () => {
             .readdirSync(path.join(ROOT, "components"))
             .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
             .map((f) => `components/${f.replace(/\.ts$/, ".js")}`);
-        const declarations = ["components/index.d.ts", "components/openWebUI.d.ts", "components/postgresDatabase.d.ts", "components/valkeyCache.d.ts"];
+        const declarations = [
+            "components/index.d.ts",
+            "components/openWebUI.d.ts",
+            "components/postgresDatabase.d.ts",
+            "components/valkeyCache.d.ts",
+            "components/swarmOpenWebUI.d.ts",
+            "components/swarmValkeyCache.d.ts",
+        ];
         expect(packed.files.map((f) => f.path).sort()).toEqual(["README.md", "package.json", ...sources, ...declarations].sort());
         expect(fs.existsSync(tarball)).toBe(true);
     });

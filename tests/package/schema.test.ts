@@ -15,7 +15,9 @@ const PROVIDER = providerName(pkg.name);
 const OPEN_WEBUI = `${PROVIDER}:index:OpenWebUI`;
 const POSTGRES = `${PROVIDER}:index:PostgresDatabase`;
 const VALKEY = `${PROVIDER}:index:ValkeyCache`;
-const TOKENS = [OPEN_WEBUI, POSTGRES, VALKEY];
+const SWARM_OPEN_WEBUI = `${PROVIDER}:index:SwarmOpenWebUI`;
+const SWARM_VALKEY = `${PROVIDER}:index:SwarmValkeyCache`;
+const TOKENS = [OPEN_WEBUI, POSTGRES, SWARM_OPEN_WEBUI, SWARM_VALKEY, VALKEY];
 
 interface Property {
     type?: string;
@@ -55,10 +57,10 @@ describe("the component package's schema", () => {
     });
 
     it("loads the components from package.json's main, as the plugin host does, and analyzes components/index.ts", () => {
-        expect(packageComponents().map((c) => c.name).sort()).toEqual(["OpenWebUI", "PostgresDatabase", "ValkeyCache"]);
+        expect(packageComponents().map((c) => c.name).sort()).toEqual(["OpenWebUI", "PostgresDatabase", "SwarmOpenWebUI", "SwarmValkeyCache", "ValkeyCache"]);
         // The analyzer reads exports["."] (then main) with .js changed to .ts; without a match it falls
         // back to the root index.ts, the Pulumi program, which would hide a broken entry point.
-        const analyzer = new Analyzer(ROOT, PROVIDER, pkg, new Set(["ValkeyCache", "OpenWebUI", "PostgresDatabase"]));
+        const analyzer = new Analyzer(ROOT, PROVIDER, pkg, new Set(["ValkeyCache", "OpenWebUI", "PostgresDatabase", "SwarmValkeyCache", "SwarmOpenWebUI"]));
         const entry = (analyzer as unknown as { findProgramEntryPoint(): { fileName: string } }).findProgramEntryPoint();
         expect(path.relative(ROOT, entry.fileName)).toBe(path.join("components", "index.ts"));
     }, 60_000);
@@ -143,7 +145,28 @@ describe("the component provider (what serves another language's program)", () =
         const secrets = sourceEnvFile(container.inputs.uploads[0].content);
         expect(secrets.REDIS_URL).toBe("redis://:generatedvalkeypassword@valkey:6379/0");
         expect(secrets.DATABASE_URL).toBe("postgresql://openwebui:generatedpostgrespassword@postgres:5432/openwebui");
-        expect(declared.map((r) => r.type)).toEqual(expect.arrayContaining(TOKENS));
+        expect(declared.map((r) => r.type)).toEqual(expect.arrayContaining([OPEN_WEBUI, POSTGRES, VALKEY]));
+    }, 60_000);
+
+    it("constructs the two Swarm components from schema inputs, the Valkey password reaching the service as a Docker secret only", async () => {
+        const provider = componentProvider();
+        const schema = JSON.parse(await provider.getSchema());
+        const outputsOf = (token: string) => Object.keys(schema.resources[token].properties).sort();
+        const cache = await provider.construct("swarm-valkey", SWARM_VALKEY, { endpointMode: "dnsrr" }, {});
+        expect(Object.keys(cache.state).sort()).toEqual(outputsOf(SWARM_VALKEY));
+        const webui = await provider.construct(
+            "swarm-open-webui",
+            SWARM_OPEN_WEBUI,
+            { redisUrl: cache.state.url, networkId: cache.state.networkId, redisServerTimeoutSeconds: cache.state.timeoutSeconds, endpointMode: "dnsrr", publishMode: "host" },
+            {},
+        );
+        expect(Object.keys(webui.state).sort()).toEqual(outputsOf(SWARM_OPEN_WEBUI));
+        await settle();
+        const service = declared.find((r) => r.name === "swarm-valkey-service")!;
+        expect(JSON.stringify(service.inputs)).not.toContain("generatedswarmvalkeypassword");
+        const secret = declared.find((r) => r.name === "swarm-valkey-password-secret")!;
+        expect(Buffer.from(secret.inputs.data, "base64").toString()).toBe("generatedswarmvalkeypassword");
+        expect(declared.map((r) => r.type)).toEqual(expect.arrayContaining([SWARM_OPEN_WEBUI, SWARM_VALKEY]));
     }, 60_000);
 });
 

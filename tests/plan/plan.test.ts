@@ -143,7 +143,7 @@ describe("bad input to the command", () => {
     };
 
     it("names a stack that does not exist, and the ones that do", () => {
-        expect(oneLine(runPlan(["--stack", "staging"]))).toMatch(/no stack "staging": there is no Pulumi\.staging\.yaml \(stacks here: dev, prod\)/);
+        expect(oneLine(runPlan(["--stack", "staging"]))).toMatch(/no stack "staging": there is no Pulumi\.staging\.yaml \(stacks here: dev, prod, swarm\)/);
     });
 
     it("reports a malformed stack file", () => {
@@ -195,5 +195,5 @@ describe("bad input to the command", () => {
 
 it("the project's own stack files all render", () => {
     const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
-    expect(stacks.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
+    expect(stacks.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.swarm.yaml"]);
 });
