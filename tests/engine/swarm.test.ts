@@ -101,7 +101,7 @@ async function removeEverything(): Promise<void> {
             await n.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
         }
     }
-    // The network and the secret go once the tasks using them are gone (their agents stop them
+    // The network and the secret go once the tasks using them are gone (their nodes stop them
     // asynchronously); then nothing of ours may be left on any node.
     await waitFor("the test network and secret to be removable", 45_000, async () => {
         for (const nw of await net.manager.listNetworks({ filters })) await net.manager.getNetwork(nw.Id).remove();
