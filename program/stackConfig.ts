@@ -424,7 +424,11 @@ function validateAcrossComponents(
                 throw e;
             }
             for (const err of list) {
-                errors.push(new SettingError(configKeyFor(prefix, err.setting), err.value, err.problem, err.fix));
+                const relabelledError = new SettingError(configKeyFor(prefix, err.setting), err.value, err.problem, err.fix);
+                // A key both Swarm components check (swarmEndpointMode) is reported once, not once per component.
+                if (!errors.some((known) => known.message === relabelledError.message)) {
+                    errors.push(relabelledError);
+                }
             }
         }
     };
