@@ -32,6 +32,7 @@ export function deploySwarm(settings: StackSettings, config: pulumi.Config) {
                 publishMode: swarm.publishMode ?? SWARM_DEFAULTS.publishMode,
                 replicas: swarm.replicas ?? SWARM_DEFAULTS.replicas,
                 maxReplicasPerNode: swarm.maxReplicasPerNode ?? SWARM_DEFAULTS.maxReplicasPerNode,
+                updateOrder: swarm.updateOrder,
                 ownServices: [settings.names.valkeyContainer, settings.names.openWebUIContainer],
             },
             (name) => (name.includes(":") ? name : fullKey(name as Parameters<typeof fullKey>[0])),

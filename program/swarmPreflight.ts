@@ -3,7 +3,7 @@
 // node") or failing to bind, after the rest of the deployment was made.
 import { execFileSync } from "child_process";
 import { SettingError, SettingErrors } from "../components/settingError";
-import { labelConstraint } from "../components/swarmSettings";
+import { PublishMode, defaultUpdateOrder, labelConstraint } from "../components/swarmSettings";
 
 /** What the preflight needs to know about the swarm, as `docker node inspect` / `docker service inspect` report it. */
 export interface SwarmState {
@@ -22,6 +22,8 @@ export interface SwarmWants {
     readonly publishMode: string;
     readonly replicas: number;
     readonly maxReplicasPerNode: number;
+    /** The rollout order given for Open WebUI's service; unset, the component's default for publishMode. */
+    readonly updateOrder?: string;
     /** The stack's own services: their ports are not a clash (an update keeps them). */
     readonly ownServices: readonly string[];
 }
@@ -33,6 +35,7 @@ export function checkSwarm(state: SwarmState, wants: SwarmWants, key: (name: str
     }
     const errors: SettingError[] = [];
     const usable = state.nodes.filter((n) => n.availability === "active" && n.state === "ready");
+    const updateOrder = wants.updateOrder ?? defaultUpdateOrder(wants.publishMode as PublishMode, true);
     const labelled = state.nodes.filter((n) => n.labels[wants.valkeyPlacementLabel] === "true");
     if (labelled.length === 0) {
         errors.push(
@@ -60,6 +63,17 @@ export function checkSwarm(state: SwarmState, wants: SwarmWants, key: (name: str
                 wants.replicas,
                 `with at most ${wants.maxReplicasPerNode} per node, ${wants.replicas} replicas need ${Math.ceil(wants.replicas / wants.maxReplicasPerNode)} usable nodes and the swarm has ${usable.length}`,
                 "lower the replicas, raise openWebUIMaxReplicasPerNode, or add nodes",
+            ),
+        );
+    } else if (wants.maxReplicasPerNode > 0 && updateOrder === "start-first" && wants.replicas >= usable.length * wants.maxReplicasPerNode) {
+        // Swarm counts the old task against the per-node limit while its successor starts, so with
+        // every slot taken a start-first update never places the new task (moby/moby#40797).
+        errors.push(
+            new SettingError(
+                key("openWebUIUpdateOrder"),
+                updateOrder,
+                `a start-first update starts each new task beside the old one, and ${wants.replicas} replicas, at most ${wants.maxReplicasPerNode} per node, fill all ${usable.length} usable nodes: Swarm would find no node for it and every update that keeps the image would wait forever`,
+                "pulumi config set openWebUIUpdateOrder stop-first, or set openWebUIMaxReplicasPerNode 0, or add a node",
             ),
         );
     }
