@@ -3,9 +3,12 @@
 // component arguments by the constructors, before their first child exists.
 import * as pulumi from "@pulumi/pulumi";
 import { OpenWebUI } from "../../components/openWebUI";
-import { SettingErrors } from "../../components/settingError";
+import { SettingError, SettingErrors } from "../../components/settingError";
+import { SwarmOpenWebUI } from "../../components/swarmOpenWebUI";
+import { SwarmValkeyCache } from "../../components/swarmValkeyCache";
 import { ValkeyCache } from "../../components/valkeyCache";
-import { ConfigKey, readStackSettings } from "../../program/stackConfig";
+import { ConfigKey, fullKey, readStackSettings } from "../../program/stackConfig";
+import { SwarmState, SwarmWants, checkSwarm } from "../../program/swarmPreflight";
 import { DeclaredResource, installMocks, settle } from "../helpers/pulumiMocks";
 
 const stackCases: Array<[string, Partial<Record<ConfigKey, string>>, RegExp]> = [
@@ -128,5 +131,290 @@ describe("bad component arguments", () => {
         return settle().then(() => {
             expect(declared.slice(before).filter((r) => !r.type.startsWith("openwebui-valkey:"))).toEqual([]);
         });
+    });
+});
+
+// Swarm stacks (orchestrator swarm) and docker stacks given Swarm keys. Each problem is one error
+// (a key both Swarm components check is reported once), naming the key, the value and the fix.
+const swarmStackCases: Array<[string, Partial<Record<ConfigKey, string>>, RegExp]> = [
+    ["no replicas", { orchestrator: "swarm", openWebUIReplicas: "0" }, /^openwebui-valkey:openWebUIReplicas = 0: replicas is a whole number from 1 to 100; 0 would leave the service with nothing running\. Fix: use 1, or 2 and more with a shared database\.$/],
+    ["more replicas than the form allows", { orchestrator: "swarm", openWebUIReplicas: "101", postgresEnabled: "true" }, /^openwebui-valkey:openWebUIReplicas = 101: replicas is a whole number from 1 to 100.*Fix:/],
+    ["replicas that are no number", { orchestrator: "swarm", openWebUIReplicas: "two" }, /^openwebui-valkey:openWebUIReplicas = "two": it is not a whole number\. Fix: pulumi config set openWebUIReplicas <number>\.$/],
+    ["several replicas on SQLite", { orchestrator: "swarm", openWebUIReplicas: "2" }, /^openwebui-valkey:openWebUIReplicas = 2: several replicas need a shared database: without databaseUrl each replica keeps its own SQLite file on its own node.*Fix: give databaseUrl \(e\.g\. a PostgresDatabase's databaseUrl\), or use 1 replica\.$/],
+    ["several replicas on the default Chroma", { orchestrator: "swarm", openWebUIReplicas: "2", databaseUrl: "postgresql://u:p@db:5432/w" }, /^openwebui-valkey:openWebUIReplicas = 2: the default vector store is a Chroma inside each replica's data volume.*Fix: set vectorDb to "pgvector".*or use 1 replica\.$/],
+    ["several replicas on an explicit Chroma", { orchestrator: "swarm", openWebUIReplicas: "3", databaseUrl: "postgresql://u:p@db:5432/w", vectorDb: "chroma" }, /^openwebui-valkey:openWebUIReplicas = 3: the default vector store is a Chroma/],
+    ["dnsrr with the routing mesh (the default publishing)", { orchestrator: "swarm", swarmEndpointMode: "dnsrr" }, /^openwebui-valkey:swarmPublishMode = "ingress": Docker refuses a port published through the routing mesh on a dnsrr service.*Fix: set publishMode to host, or endpointMode to vip\.$/],
+    ["dnsrr with ingress given", { orchestrator: "swarm", swarmEndpointMode: "dnsrr", swarmPublishMode: "ingress" }, /^openwebui-valkey:swarmPublishMode = "ingress": Docker refuses/],
+    ["unknown endpoint mode", { orchestrator: "swarm", swarmEndpointMode: "round-robin" }, /^openwebui-valkey:swarmEndpointMode = "round-robin": Swarm knows two endpoint modes\. Fix: use vip \(the default: one virtual IP\) or dnsrr \(DNS round robin, for kernels without IPVS\)\.$/],
+    ["unknown publish mode", { orchestrator: "swarm", swarmPublishMode: "mesh" }, /^openwebui-valkey:swarmPublishMode = "mesh": Swarm publishes a port in one of two modes\. Fix: use ingress .* or host .*\.$/],
+    ["unknown update order", { orchestrator: "swarm", openWebUIUpdateOrder: "rolling" }, /^openwebui-valkey:openWebUIUpdateOrder = "rolling": .*Fix: use stop-first or start-first\.$/],
+    ["unknown storage provider", { orchestrator: "swarm", openWebUIStorageProvider: "nfs" }, /^openwebui-valkey:openWebUIStorageProvider = "nfs": Open WebUI stores uploads with one of its storage providers\. Fix: use local, s3, gcs, azure\.$/],
+    ["s3 without a bucket", { orchestrator: "swarm", openWebUIStorageProvider: "s3" }, /^openwebui-valkey:openWebUIStorageEnvs = \[\]: storage provider s3 needs S3_BUCKET_NAME\. Fix: add S3_BUCKET_NAME=<value> to storageEnvs\.$/],
+    ["s3 with an endpoint but no bucket", { orchestrator: "swarm", openWebUIStorageProvider: "s3", openWebUIStorageEnvs: '["S3_ENDPOINT_URL=https://s3.example.com"]' }, /^openwebui-valkey:openWebUIStorageEnvs = \["S3_ENDPOINT_URL"\]: storage provider s3 needs S3_BUCKET_NAME\. Fix: add S3_BUCKET_NAME=<value>/],
+    ["azure without its two variables", { orchestrator: "swarm", openWebUIStorageProvider: "azure" }, /^openwebui-valkey:openWebUIStorageEnvs = \[\]: storage provider azure needs AZURE_STORAGE_ENDPOINT and AZURE_STORAGE_CONTAINER_NAME\. Fix: add AZURE_STORAGE_ENDPOINT=<value>, AZURE_STORAGE_CONTAINER_NAME=<value> to storageEnvs\.$/],
+    ["a storage variable in extraEnvs", { orchestrator: "swarm", openWebUIExtraEnvs: '["S3_BUCKET_NAME=uploads"]' }, /^openwebui-valkey:openWebUIExtraEnvs = "S3_BUCKET_NAME": storage variables are managed with storageProvider\. Fix: give them in storageEnvs \(or storageSecretEnvs for keys\)\.$/],
+    ["another variable in storageEnvs", { orchestrator: "swarm", openWebUIStorageEnvs: '["CORS_ALLOW_ORIGIN=*"]' }, /^openwebui-valkey:openWebUIStorageEnvs = "CORS_ALLOW_ORIGIN": it is not a storage variable of Open WebUI\. Fix: give storage variables only .*other variables go to extraEnvs/],
+    ["malformed storageEnvs", { orchestrator: "swarm", openWebUIStorageEnvs: '["S3_BUCKET_NAME"]' }, /^openwebui-valkey:openWebUIStorageEnvs = .*it is not a list of NAME=value strings\. Fix: pulumi config set --path 'openWebUIStorageEnvs\[0\]' S3_BUCKET_NAME=uploads\.$/],
+    ["a placement label Docker cannot hold", { orchestrator: "swarm", valkeyPlacementLabel: "Valkey Node" }, /^openwebui-valkey:valkeyPlacementLabel = "Valkey Node": a node label key is lowercase letters, digits.*Fix: choose a key such as openwebui-valkey\.valkey, and label the node with docker node update --label-add <key>=true <node>\.$/],
+    ["negative replicas per node", { orchestrator: "swarm", openWebUIMaxReplicasPerNode: "-1" }, /^openwebui-valkey:openWebUIMaxReplicasPerNode = -1: the most replicas on one node is a whole number, 0 for no limit\. Fix:/],
+    ["a process bound on a swarm", { orchestrator: "swarm", valkeyMaxProcesses: "256" }, /^openwebui-valkey:valkeyMaxProcesses = "256": it has no effect with orchestrator swarm: a service spec has no ulimits.*Fix: pulumi config rm valkeyMaxProcesses\.$/],
+    ["a Valkey host port on a swarm", { orchestrator: "swarm", valkeyHostPort: "6379" }, /^openwebui-valkey:valkeyHostPort = "6379": it has no effect with orchestrator swarm: the Swarm Valkey is reached over the overlay network only\. Fix: pulumi config rm valkeyHostPort\.$/],
+    ["a Valkey host address on a swarm", { orchestrator: "swarm", valkeyHostAddress: "0.0.0.0" }, /^openwebui-valkey:valkeyHostAddress = "0.0.0.0": it has no effect with orchestrator swarm.*Fix: pulumi config rm valkeyHostAddress\.$/],
+    ["an Open WebUI host address on a swarm", { orchestrator: "swarm", openWebUIHostAddress: "0.0.0.0" }, /^openwebui-valkey:openWebUIHostAddress = "0.0.0.0": it has no effect with orchestrator swarm: a Swarm port binds every address of a node.*Fix: pulumi config rm openWebUIHostAddress\.$/],
+    ["replicas on a docker stack", { openWebUIReplicas: "2" }, /^openwebui-valkey:openWebUIReplicas = "2": it applies to Swarm services only, and this stack deploys containers\. Fix: pulumi config rm openWebUIReplicas, or pulumi config set orchestrator swarm\.$/],
+    ["an endpoint mode on an explicit docker stack", { orchestrator: "docker", swarmEndpointMode: "dnsrr" }, /^openwebui-valkey:swarmEndpointMode = "dnsrr": it applies to Swarm services only.*Fix: pulumi config rm swarmEndpointMode, or pulumi config set orchestrator swarm\.$/],
+    ["a placement label on a docker stack", { valkeyPlacementLabel: "cache.node" }, /^openwebui-valkey:valkeyPlacementLabel = "cache\.node": it applies to Swarm services only/],
+    ["a storage provider on a docker stack", { openWebUIStorageProvider: "s3" }, /^openwebui-valkey:openWebUIStorageProvider = "s3": it applies to Swarm services only/],
+    ["storage variables on a docker stack", { openWebUIStorageEnvs: '["S3_BUCKET_NAME=uploads"]' }, /^openwebui-valkey:openWebUIStorageEnvs = .*it applies to Swarm services only/],
+    ["an update order on a docker stack", { openWebUIUpdateOrder: "stop-first" }, /^openwebui-valkey:openWebUIUpdateOrder = "stop-first": it applies to Swarm services only/],
+    ["the preflight turned off on a docker stack", { swarmPreflight: "false" }, /^openwebui-valkey:swarmPreflight = "false": it applies to Swarm services only/],
+    ["an unknown orchestrator", { orchestrator: "kubernetes" }, /^openwebui-valkey:orchestrator = "kubernetes": the program deploys containers on one Docker host or services on a Swarm\. Fix: pulumi config set orchestrator docker \(or swarm\)\.$/],
+];
+
+describe("bad Swarm stack configuration", () => {
+    it.each(swarmStackCases)("%s", (_title, config, message) => {
+        let error: unknown;
+        try {
+            readStackSettings("swarm", (key) => config[key]);
+        } catch (e) {
+            error = e;
+        }
+        // One problem, one error: not a list repeating it.
+        expect(error).toBeInstanceOf(SettingError);
+        expect((error as Error).message).toMatch(message);
+    });
+
+    it("reports several Swarm problems in one message, each once", () => {
+        const config: Partial<Record<ConfigKey, string>> = { orchestrator: "swarm", swarmEndpointMode: "round-robin", openWebUIReplicas: "0", openWebUIStorageProvider: "nfs" };
+        let error: unknown;
+        try {
+            readStackSettings("swarm", (k) => config[k]);
+        } catch (e) {
+            error = e;
+        }
+        expect(error).toBeInstanceOf(SettingErrors);
+        expect((error as SettingErrors).errors.map((e) => e.setting).sort()).toEqual(
+            ["swarmEndpointMode", "openWebUIReplicas", "openWebUIStorageProvider"].map((k) => fullKey(k as ConfigKey)).sort(),
+        );
+        expect((error as Error).message).toMatch(/^3 settings are invalid:/);
+    });
+
+    it("accepts the same Swarm settings a stack file may hold", () => {
+        const config: Partial<Record<ConfigKey, string>> = {
+            orchestrator: "swarm",
+            swarmEndpointMode: "dnsrr",
+            swarmPublishMode: "host",
+            openWebUIReplicas: "2",
+            openWebUIMaxReplicasPerNode: "0",
+            postgresEnabled: "true",
+            openWebUIStorageProvider: "s3",
+            openWebUIStorageEnvs: '["S3_BUCKET_NAME=uploads","S3_ENDPOINT_URL=https://s3.example.com"]',
+            valkeyPlacementLabel: "cache.node",
+        };
+        expect(readStackSettings("swarm", (k) => config[k]).swarm).toEqual({
+            endpointMode: "dnsrr",
+            publishMode: "host",
+            placementLabel: "cache.node",
+            replicas: 2,
+            maxReplicasPerNode: 0,
+            updateOrder: undefined,
+            storageProvider: "s3",
+            storageEnvs: { S3_BUCKET_NAME: "uploads", S3_ENDPOINT_URL: "https://s3.example.com" },
+            preflight: true,
+        });
+    });
+});
+
+describe("bad Swarm component arguments", () => {
+    let declared: DeclaredResource[];
+    beforeAll(async () => {
+        declared = await installMocks();
+    });
+    const noChildSince = async (before: number) => {
+        await settle();
+        expect(declared.slice(before).filter((r) => !r.type.startsWith("openwebui-valkey:"))).toEqual([]);
+    };
+
+    const valkeyCases: Array<[string, Record<string, unknown>, RegExp]> = [
+        ["placement label", { placementLabel: "node.labels.x==true" }, /^placementLabel = "node\.labels\.x==true": a node label key is lowercase.*Fix: choose a key such as openwebui-valkey\.valkey/],
+        ["endpoint mode", { endpointMode: "ipvs" }, /^endpointMode = "ipvs": Swarm knows two endpoint modes\. Fix: use vip/],
+        ["a shared setting (timeout 0)", { timeoutSeconds: 0 }, /^timeoutSeconds = 0: with timeout 0 Valkey never closes idle connections/],
+        ["service name", { serviceName: "bad/name" }, /^containerName = "bad\/name": Docker names/],
+    ];
+    it.each(valkeyCases)("SwarmValkeyCache: %s, before any child exists", async (_title, args, message) => {
+        const before = declared.length;
+        expect(() => new SwarmValkeyCache(`bad-swarm-valkey-${before}`, args)).toThrow(message);
+        await noChildSince(before);
+    });
+
+    const webCases: Array<[string, Record<string, unknown>, RegExp]> = [
+        ["no replicas", { replicas: 0 }, /^replicas = 0: replicas is a whole number from 1 to 100/],
+        ["replicas without a database", { replicas: 2 }, /^replicas = 2: several replicas need a shared database.*Fix: give databaseUrl/],
+        ["replicas on Chroma", { replicas: 2, databaseUrl: "postgresql://u:p@db:5432/w" }, /^replicas = 2: the default vector store is a Chroma/],
+        ["dnsrr with ingress", { endpointMode: "dnsrr" }, /^publishMode = "ingress": Docker refuses a port published through the routing mesh on a dnsrr service.*Fix: set publishMode to host, or endpointMode to vip/],
+        ["unknown publish mode", { publishMode: "global" }, /^publishMode = "global": Swarm publishes a port in one of two modes/],
+        ["unknown update order", { updateOrder: "parallel" }, /^updateOrder = "parallel": .*Fix: use stop-first or start-first/],
+        ["unknown storage provider", { storageProvider: "ftp" }, /^storageProvider = "ftp": .*Fix: use local, s3, gcs, azure/],
+        ["gcs without a bucket", { storageProvider: "gcs" }, /^storageEnvs = \[\]: storage provider gcs needs GCS_BUCKET_NAME\. Fix: add GCS_BUCKET_NAME=<value> to storageEnvs/],
+        ["s3 bucket given only as a secret is enough, but a secret non-storage variable is not", { storageProvider: "s3", storageSecretEnvs: { S3_BUCKET_NAME: "b", OPENAI_API_KEY: "k" } }, /^storageEnvs = "OPENAI_API_KEY": it is not a storage variable/],
+        ["a storage variable among the secret extras", { extraSecretEnvs: { S3_SECRET_ACCESS_KEY: "k" } }, /^extraEnvs = "S3_SECRET_ACCESS_KEY": storage variables are managed with storageProvider\. Fix: give them in storageEnvs \(or storageSecretEnvs for keys\)/],
+        ["driver options without a driver", { dataVolumeDriverOptions: { type: "nfs" } }, /^dataVolumeDriverOptions = \{"type":"nfs"\}: driver options are given without a driver\. Fix: set dataVolumeDriver/],
+        ["replicas per node out of range", { maxReplicasPerNode: 101 }, /^maxReplicasPerNode = 101: the most replicas on one node/],
+        ["a shared setting (workers 0)", { uvicornWorkers: 0 }, /^uvicornWorkers = 0: Open WebUI needs at least one worker/],
+        ["a Redis URL of another scheme", { redisUrl: "memcached://cache:11211" }, /^redisUrl = "memcached:\/\/cache:11211": the scheme "memcached:\/\/"/],
+    ];
+    it.each(webCases)("SwarmOpenWebUI: %s, before any child exists", async (_title, args, message) => {
+        const before = declared.length;
+        expect(() => new SwarmOpenWebUI(`bad-swarm-web-${before}`, { redisUrl: "redis://:pw@valkey:6379/0", networkId: "net-id", ...args })).toThrow(message);
+        await noChildSince(before);
+    });
+});
+
+// program/swarmPreflight.ts: the swarm as `docker node/service inspect` report it, against what the
+// stack asks, before any resource is declared.
+describe("checkSwarm", () => {
+    const LABEL = "openwebui-valkey.valkey";
+    const node = (id: string, labels: Record<string, string> = {}, availability = "active", state = "ready") => ({ id, hostname: `host-${id}`, labels, availability, state });
+    const swarm = (change: Partial<SwarmState> = {}): SwarmState => ({
+        isManager: true,
+        nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "true" }), node("w1bbbbbbbbbbbbbbbb"), node("w2cccccccccccccccc")],
+        services: [{ name: "swarm-open-webui", ports: [{ publishedPort: 3000, publishMode: "ingress" }] }],
+        managerContainerPorts: [],
+        ...change,
+    });
+    const wants = (change: Partial<SwarmWants> = {}): SwarmWants => ({
+        valkeyPlacementLabel: LABEL,
+        publishedPort: 3000,
+        publishMode: "ingress",
+        replicas: 2,
+        maxReplicasPerNode: 1,
+        ownServices: ["swarm-valkey", "swarm-open-webui"],
+        ...change,
+    });
+    // The program's naming: config keys in the stack's namespace, docker:host as it is.
+    const key = (name: string) => (name.includes(":") ? name : fullKey(name as ConfigKey));
+    const check = (state: SwarmState, want: SwarmWants) => () => checkSwarm(state, want, key);
+
+    it("passes a swarm with one labelled node, enough usable nodes and the port free (its own service's port is no clash)", () => {
+        expect(check(swarm(), wants())).not.toThrow();
+        expect(check(swarm(), wants({ replicas: 5, maxReplicasPerNode: 2 }))).not.toThrow();
+        expect(check(swarm(), wants({ replicas: 50, maxReplicasPerNode: 0 }))).not.toThrow();
+        // Every slot taken is fine when updates stop the old task first (given, or by default with host publishing).
+        expect(check(swarm(), wants({ replicas: 3, updateOrder: "stop-first" }))).not.toThrow();
+        expect(check(swarm(), wants({ replicas: 6, maxReplicasPerNode: 2, publishMode: "host" }))).not.toThrow();
+        expect(check(swarm(), wants({ replicas: 2, updateOrder: "start-first" }))).not.toThrow();
+    });
+
+    const cases: Array<[string, SwarmState, SwarmWants, RegExp]> = [
+        [
+            "a placement label no node has",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa"), node("w1bbbbbbbbbbbbbbbb"), node("w2cccccccccccccccc")] }),
+            wants(),
+            /^openwebui-valkey:valkeyPlacementLabel = "openwebui-valkey\.valkey": no node carries openwebui-valkey\.valkey=true, so Valkey \(constraint node\.labels\.openwebui-valkey\.valkey==true\) would wait forever for a node\. Fix: label the node that keeps Valkey's data: docker node update --label-add openwebui-valkey\.valkey=true <node> \(nodes: m1aaaaaaaaaa, w1bbbbbbbbbb, w2cccccccccc\)\.$/,
+        ],
+        [
+            "the label with another value than true (the constraint wants ==true)",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "yes" }), node("w1bbbbbbbbbbbbbbbb"), node("w2cccccccccccccccc")] }),
+            wants(),
+            /^openwebui-valkey:valkeyPlacementLabel = "openwebui-valkey\.valkey": no node carries openwebui-valkey\.valkey=true.*docker node update --label-add openwebui-valkey\.valkey=true <node>/,
+        ],
+        [
+            "another label than the one asked for",
+            swarm(),
+            wants({ valkeyPlacementLabel: "cache.node" }),
+            /^openwebui-valkey:valkeyPlacementLabel = "cache\.node": no node carries cache\.node=true.*Fix: .*docker node update --label-add cache\.node=true <node>/,
+        ],
+        [
+            "two labelled nodes",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "true" }), node("w1bbbbbbbbbbbbbbbb", { [LABEL]: "true" }), node("w2cccccccccccccccc")] }),
+            wants(),
+            /^openwebui-valkey:valkeyPlacementLabel = "openwebui-valkey\.valkey": 2 nodes carry openwebui-valkey\.valkey=true \(m1aaaaaaaaaa, w1bbbbbbbbbb\), and each has its own volume: a rescheduled Valkey would start empty on another\. Fix: keep the label on one node: docker node update --label-rm openwebui-valkey\.valkey <node>\.$/,
+        ],
+        [
+            "more replicas than usable nodes (a drained node does not count)",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "true" }), node("w1bbbbbbbbbbbbbbbb"), node("w2cccccccccccccccc", {}, "drain")] }),
+            wants({ replicas: 3 }),
+            /^openwebui-valkey:openWebUIReplicas = 3: with at most 1 per node, 3 replicas need 3 usable nodes and the swarm has 2\. Fix: lower the replicas, raise openWebUIMaxReplicasPerNode, or add nodes\.$/,
+        ],
+        [
+            "more replicas than usable nodes (a down or paused node does not count)",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "true" }), node("w1bbbbbbbbbbbbbbbb", {}, "active", "down"), node("w2cccccccccccccccc", {}, "pause")] }),
+            wants({ replicas: 2 }),
+            /^openwebui-valkey:openWebUIReplicas = 2: with at most 1 per node, 2 replicas need 2 usable nodes and the swarm has 1\./,
+        ],
+        [
+            "more replicas than two per node allow",
+            swarm(),
+            wants({ replicas: 7, maxReplicasPerNode: 2 }),
+            /^openwebui-valkey:openWebUIReplicas = 7: with at most 2 per node, 7 replicas need 4 usable nodes and the swarm has 3\./,
+        ],
+        [
+            "start-first updates (the default with the routing mesh) when the replicas fill every node (the new task would find no node)",
+            swarm(),
+            wants({ replicas: 3 }),
+            /^openwebui-valkey:openWebUIUpdateOrder = "start-first": a start-first update starts each new task beside the old one, and 3 replicas, at most 1 per node, fill all 3 usable nodes: Swarm would find no node for it and every update that keeps the image would wait forever\. Fix: pulumi config set openWebUIUpdateOrder stop-first, or set openWebUIMaxReplicasPerNode 0, or add a node\.$/,
+        ],
+        [
+            "start-first updates of one replica on a single-node swarm",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "true" })] }),
+            wants({ replicas: 1 }),
+            /^openwebui-valkey:openWebUIUpdateOrder = "start-first": .*1 replicas, at most 1 per node, fill all 1 usable nodes/,
+        ],
+        [
+            "start-first given with host publishing and two per node on full nodes",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "true" }), node("w1bbbbbbbbbbbbbbbb")] }),
+            wants({ replicas: 4, maxReplicasPerNode: 2, publishMode: "host", updateOrder: "start-first" }),
+            /^openwebui-valkey:openWebUIUpdateOrder = "start-first": .*4 replicas, at most 2 per node, fill all 2 usable nodes/,
+        ],
+        [
+            "a port another service publishes",
+            swarm({ services: [{ name: "grafana", ports: [{ publishedPort: 3000, publishMode: "ingress" }] }] }),
+            wants(),
+            /^openwebui-valkey:openWebUIHostPort = 3000: service grafana already publishes port 3000 on the swarm\. Fix: choose another port\.$/,
+        ],
+        [
+            "a port another service publishes in host mode",
+            swarm({ services: [{ name: "edge", ports: [{ publishedPort: 8443, publishMode: "host" }, { publishedPort: 3000, publishMode: "host" }] }] }),
+            wants({ publishMode: "host" }),
+            /^openwebui-valkey:openWebUIHostPort = 3000: service edge already publishes port 3000/,
+        ],
+        [
+            "a host-mode port a container on the manager publishes",
+            swarm({ managerContainerPorts: [5432, 3000] }),
+            wants({ publishMode: "host" }),
+            /^openwebui-valkey:openWebUIHostPort = 3000: a container on the manager already publishes port 3000, so no replica could start there\. Fix: choose another port, or constrain Open WebUI off the manager\.$/,
+        ],
+        [
+            "an engine that is no manager",
+            { isManager: false, nodes: [], services: [], managerContainerPorts: [] },
+            wants(),
+            /^docker:host = "\(the provider's engine\)": it is not a Swarm manager, and services can be created only through a manager\. Fix: point DOCKER_HOST \(or docker:host\) at a manager, or run docker swarm init there\.$/,
+        ],
+    ];
+    it.each(cases)("refuses %s", (_title, state, want, message) => {
+        let error: unknown;
+        try {
+            checkSwarm(state, want, key);
+        } catch (e) {
+            error = e;
+        }
+        expect(error).toBeInstanceOf(SettingError);
+        expect((error as Error).message).toMatch(message);
+    });
+
+    it("reports several problems at once", () => {
+        const state = swarm({
+            nodes: [node("m1aaaaaaaaaaaaaaaa"), node("w1bbbbbbbbbbbbbbbb", {}, "drain")],
+            services: [{ name: "grafana", ports: [{ publishedPort: 3000, publishMode: "ingress" }] }],
+        });
+        let error: unknown;
+        try {
+            checkSwarm(state, wants({ replicas: 2 }), key);
+        } catch (e) {
+            error = e;
+        }
+        expect(error).toBeInstanceOf(SettingErrors);
+        expect((error as SettingErrors).errors.map((e) => e.setting)).toEqual([fullKey("valkeyPlacementLabel"), fullKey("openWebUIReplicas"), fullKey("openWebUIHostPort")]);
+        expect((error as Error).message).toMatch(/^3 settings are invalid:\n {2}- .*--label-add.*\n {2}- .*2 replicas need 2 usable nodes and the swarm has 1.*\n {2}- .*service grafana already publishes port 3000/);
     });
 });

@@ -16,6 +16,11 @@ describe("the nearest known key", () => {
         ["openWebUiHostPort", "openWebUIHostPort"],
         ["redisKeyPrefx", "redisKeyPrefix"],
         ["databaseURL", "databaseUrl"],
+        ["openWebUIReplica", "openWebUIReplicas"],
+        ["swarmEndpointmode", "swarmEndpointMode"],
+        ["valkeyPlacementLabels", "valkeyPlacementLabel"],
+        ["orchestrater", "orchestrator"],
+        ["swarmPreFlight", "swarmPreflight"],
     ])("%s → %s", (typo, known) => {
         expect(nearestConfigKey(typo)).toBe(known);
     });
@@ -140,5 +145,36 @@ describe("index.ts", () => {
         const holders = Object.keys(valkey.inputs).filter((k) => JSON.stringify(valkey.inputs[k]).includes("hunter2-encrypted"));
         expect(holders.length).toBeGreaterThan(0);
         for (const key of holders) expect(valkey.secretInputs).toContain(key);
+    });
+
+    it("with orchestrator swarm declares services instead of containers (and reads no swarm under mocks)", async () => {
+        const before = declared.length;
+        const thrown = runProgram({ "openwebui-valkey:orchestrator": "swarm", "openwebui-valkey:valkeyPassword": "hunter2-swarm" }, ["openwebui-valkey:valkeyPassword"]);
+        await settle();
+        expect(thrown).toBeUndefined();
+        const mine = declared.slice(before);
+        expect(mine.filter((r) => r.type === "docker:index/service:Service").map((r) => r.inputs.name).sort()).toEqual(["dev-open-webui", "dev-valkey"]);
+        expect(mine.filter((r) => r.type === "docker:index/container:Container")).toEqual([]);
+        // The password given encrypted reaches Valkey as a Docker secret, never in the service.
+        expect(JSON.stringify(mine.find((r) => r.name === "valkey-service")!.inputs)).not.toContain("hunter2-swarm");
+        const secret = mine.find((r) => r.type === "docker:index/secret:Secret" && r.name === "valkey-password-secret")!;
+        expect(secret.inputs.data).toBe(Buffer.from("hunter2-swarm").toString("base64"));
+        expect(secret.secretInputs).toEqual(["data"]);
+    });
+
+    it("refuses a Swarm-only key on a docker stack before declaring any resource", async () => {
+        const before = declared.length;
+        const thrown = runProgram({ "openwebui-valkey:openWebUIReplicas": "3" }, []);
+        await settle();
+        expect((thrown as Error)?.message).toMatch(/^openwebui-valkey:openWebUIReplicas = "3": it applies to Swarm services only, and this stack deploys containers\. Fix: pulumi config rm openWebUIReplicas, or pulumi config set orchestrator swarm\.$/);
+        expect(declared.slice(before)).toEqual([]);
+    });
+
+    it("refuses a mistyped Swarm key on a swarm stack before declaring any resource", async () => {
+        const before = declared.length;
+        const thrown = runProgram({ "openwebui-valkey:orchestrator": "swarm", "openwebui-valkey:openWebUIReplica": "2" }, []);
+        await settle();
+        expect((thrown as Error)?.message).toMatch(/^openwebui-valkey:openWebUIReplica = "\[hidden\]": .*did you mean openWebUIReplicas\?/);
+        expect(declared.slice(before)).toEqual([]);
     });
 });

@@ -1,16 +1,24 @@
-// The program and its stack files: both stacks evaluate under mocks, do not collide on one Docker
-// host, and the project file runs index.ts whatever package.json's "main" says.
+// The program and its stack files: the dev and prod stacks evaluate under mocks and do not collide
+// on one Docker host, the swarm stack deploys services, and the project file runs index.ts whatever
+// package.json's "main" says.
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { OPEN_WEBUI_DEFAULTS } from "../../components/openWebUISettings";
+import { SWARM_DEFAULTS } from "../../components/swarmSettings";
 import { VALKEY_DEFAULTS } from "../../components/valkeySettings";
-import { CONFIG_KEYS } from "../../program/stackConfig";
+import { CONFIG_KEYS, CONTAINER_ONLY_KEYS, ConfigKey, SWARM_ONLY_KEYS, fullKey, readStackSettings } from "../../program/stackConfig";
 import { ROOT, envMap, renderPlan, resource } from "../helpers/planCli";
 import type { Plan } from "../../tools/plan/evaluate";
+import { loadStackConfig } from "../../tools/plan/stackFiles";
 
 const CONTAINER = "docker:index/container:Container";
+const SERVICE = "docker:index/service:Service";
 const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+/** A Pulumi.yaml default as the CLI hands it to the program: a string, JSON for lists. */
+const asConfigValue = (value: unknown): string => (typeof value === "object" ? JSON.stringify(value) : String(value));
+/** Every key at its Pulumi.yaml default, as a stack that sets nothing gets them. */
+const projectDefaults: Record<string, string> = Object.fromEntries(Object.entries<any>(project.config).map(([k, schema]) => [k, asConfigValue(schema.default)]));
 
 describe("Pulumi.yaml", () => {
     it("runs index.ts, never the library that package.json points at", () => {
@@ -48,6 +56,65 @@ describe("Pulumi.yaml", () => {
         expect(d("redisKeyPrefix")).toBe(OPEN_WEBUI_DEFAULTS.redisKeyPrefix);
         expect(d("redisHealthCheckIntervalSeconds")).toBe(OPEN_WEBUI_DEFAULTS.redisHealthCheckIntervalSeconds);
         expect(d("redisSocketKeepalive")).toBe(OPEN_WEBUI_DEFAULTS.redisSocketKeepalive);
+    });
+
+    it("gives the Swarm-only keys the defaults the program compares against (SWARM_ONLY_KEYS), which are the components' (SWARM_DEFAULTS)", () => {
+        const d = (k: string) => project.config[k].default;
+        for (const key of Object.keys(SWARM_ONLY_KEYS) as ConfigKey[]) {
+            expect({ key, default: asConfigValue(d(key)) }).toEqual({ key, default: SWARM_ONLY_KEYS[key] });
+        }
+        expect(d("orchestrator")).toBe("docker");
+        expect(d("swarmEndpointMode")).toBe(SWARM_DEFAULTS.endpointMode);
+        expect(d("swarmPublishMode")).toBe(SWARM_DEFAULTS.publishMode);
+        expect(d("valkeyPlacementLabel")).toBe(SWARM_DEFAULTS.valkeyPlacementLabel);
+        expect(d("openWebUIReplicas")).toBe(SWARM_DEFAULTS.replicas);
+        expect(d("openWebUIMaxReplicasPerNode")).toBe(SWARM_DEFAULTS.maxReplicasPerNode);
+        expect(d("openWebUIStorageProvider")).toBe(SWARM_DEFAULTS.storageProvider);
+        // Empty: start-first, or stop-first with host publishing (computed by the component).
+        expect(d("openWebUIUpdateOrder")).toBe("");
+        expect(d("openWebUIStorageEnvs")).toEqual([]);
+        expect(d("swarmPreflight")).toBe(true);
+    });
+
+    it("says Swarm only in the description of exactly the Swarm-only keys", () => {
+        const described = Object.keys(project.config).filter((k) => project.config[k].description.startsWith("Swarm only."));
+        expect(described.sort()).toEqual(Object.keys(SWARM_ONLY_KEYS).sort());
+    });
+
+    it("leaves a stack that sets nothing valid with either orchestrator: container-only keys at their defaults pass on a swarm, Swarm-only ones on a docker host", () => {
+        const read = (overrides: Record<string, string>) => (key: ConfigKey) => ({ ...projectDefaults, ...overrides })[key];
+        expect(readStackSettings("dev", read({})).orchestrator).toBe("docker");
+        expect(readStackSettings("dev", read({ orchestrator: "swarm" })).swarm).toEqual({
+            endpointMode: SWARM_DEFAULTS.endpointMode,
+            publishMode: SWARM_DEFAULTS.publishMode,
+            placementLabel: SWARM_DEFAULTS.valkeyPlacementLabel,
+            replicas: SWARM_DEFAULTS.replicas,
+            maxReplicasPerNode: SWARM_DEFAULTS.maxReplicasPerNode,
+            updateOrder: undefined,
+            storageProvider: SWARM_DEFAULTS.storageProvider,
+            storageEnvs: undefined,
+            preflight: true,
+        });
+        // And each container-only key, changed from its default, is refused on a swarm.
+        for (const key of Object.keys(CONTAINER_ONLY_KEYS) as ConfigKey[]) {
+            const changed = key.endsWith("Address") ? "0.0.0.0" : "4242";
+            expect(() => readStackSettings("dev", read({ orchestrator: "swarm", [key]: changed }))).toThrow(new RegExp(`^${fullKey(key)} = "${changed}": it has no effect with orchestrator swarm`));
+        }
+    });
+});
+
+describe("the swarm stack file", () => {
+    it("renders with orchestrator swarm, two replicas and the stack's PostgreSQL with pgvector", () => {
+        const stack = loadStackConfig(ROOT, "swarm");
+        const settings = readStackSettings("swarm", (key) => stack.config[fullKey(key)], {
+            values: stack.config,
+            isSecret: (key) => stack.secretKeys.includes(key),
+        });
+        expect(settings.orchestrator).toBe("swarm");
+        expect(settings.swarm).toMatchObject({ replicas: 2, endpointMode: "vip", publishMode: "ingress", placementLabel: "openwebui-valkey.valkey", preflight: true });
+        expect(settings.postgres).toMatchObject({ image: "docker.io/pgvector/pgvector:0.8.0-pg17", containerName: "swarm-postgres", memoryLimitMb: 1024 });
+        expect(settings.openWebUI.vectorDb).toBe("pgvector");
+        expect(settings.names.valkeyContainer).toBe("swarm-valkey");
     });
 });
 
@@ -163,5 +230,58 @@ describe("the dev and prod stacks", () => {
         expect(resource(plan, "docker:index/network:Network", "valkey-network").inputs.name).toBe("openwebui-network");
         expect(resource(plan, CONTAINER, "open-webui-container").inputs.name).toBe("open-webui");
         expect(resource(plan, "docker:index/volume:Volume", "open-webui-data").inputs.name).toBe("open-webui");
+    });
+});
+
+describe("the swarm stack", () => {
+    let swarm: Plan;
+    beforeAll(() => {
+        swarm = renderPlan("swarm");
+    });
+
+    it("runs Valkey and Open WebUI as services and PostgreSQL as a container on the overlay network", () => {
+        const types = swarm.resources.map((r) => r.type);
+        expect(types.filter((t) => t === SERVICE)).toHaveLength(2);
+        expect(swarm.resources.filter((r) => r.type === CONTAINER).map((r) => r.name)).toEqual(["postgres-container"]);
+        expect(swarm.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => r.name)).toEqual(["postgres-image"]);
+        expect(types).toEqual(expect.arrayContaining(["openwebui-valkey:index:SwarmValkeyCache", "openwebui-valkey:index:SwarmOpenWebUI", "openwebui-valkey:index:PostgresDatabase"]));
+        expect(types).not.toContain("openwebui-valkey:index:ValkeyCache");
+        expect(types).not.toContain("openwebui-valkey:index:OpenWebUI");
+        const network = resource(swarm, "docker:index/network:Network", "valkey-network").inputs;
+        expect(network).toEqual({ name: "swarm-openwebui-network", driver: "overlay", attachable: true });
+        expect((resource(swarm, CONTAINER, "postgres-container").inputs.networksAdvanced as any[])[0].name).toBe("swarm-openwebui-network");
+    });
+
+    it("runs two Open WebUI replicas, one per node, on PostgreSQL with pgvector, and Valkey on the labelled node", () => {
+        const web = resource(swarm, SERVICE, "open-webui-service").inputs as any;
+        expect(web.name).toBe("swarm-open-webui");
+        expect(web.mode).toEqual({ replicated: { replicas: 2 } });
+        expect(web.taskSpec.placement).toEqual({ maxReplicas: 1 });
+        expect(web.taskSpec.containerSpec.env).toMatchObject({ VECTOR_DB: "pgvector", UVICORN_WORKERS: "1" });
+        expect(web.endpointSpec.ports).toEqual([{ targetPort: 8080, publishedPort: 3000, protocol: "tcp", publishMode: "ingress" }]);
+        const valkey = resource(swarm, SERVICE, "valkey-service").inputs as any;
+        expect(valkey.name).toBe("swarm-valkey");
+        expect(valkey.taskSpec.placement).toEqual({ constraints: ["node.labels.openwebui-valkey.valkey==true"] });
+        expect(valkey.taskSpec.containerSpec.args).toEqual(expect.arrayContaining(["--maxmemory", "384mb"]));
+        expect(valkey.taskSpec.resources).toEqual({ limits: { memoryBytes: 512 * 1024 * 1024 } });
+    });
+
+    it("protects the one data volume Pulumi manages (the services' volumes are Docker's, on their nodes)", () => {
+        expect(swarm.resources.filter((r) => r.options.protect).map((r) => `${r.type} ${r.name}`)).toEqual(["docker:index/volume:Volume postgres-data"]);
+    });
+
+    it("exports the services, the published port and the URLs as secrets", () => {
+        expect(swarm.outputs).toEqual({
+            databaseUrl: "[secret]",
+            networkName: "swarm-openwebui-network",
+            openWebUIPublishedPort: 3000,
+            openWebUIService: "swarm-open-webui",
+            openWebUIVolume: "swarm-open-webui-data",
+            postgresContainer: "swarm-postgres",
+            postgresVolume: "swarm-postgres-data",
+            redisUrl: "[secret]",
+            valkeyService: "swarm-valkey",
+            valkeyVolume: "swarm-valkey-data",
+        });
     });
 });
