@@ -137,6 +137,7 @@ describe("the npm package", () => {
     describe.each([
         ["shared-valkey", "two Open WebUI instances sharing one ValkeyCache"],
         ["managed-redis", "Open WebUI against a managed rediss:// endpoint"],
+        ["swarm", "Open WebUI replicas and Valkey as Swarm services, with PostgreSQL and S3 uploads"],
     ])("examples/%s (%s)", (example) => {
         let dir: string;
         let project: { name: string; main: string };
@@ -166,8 +167,15 @@ describe("the npm package", () => {
             if (example === "shared-valkey") {
                 secret("databaseUrl", "postgresql://openwebui:db-password@postgres.example.com:5432/openwebui");
                 config[`${project.name}:redisKeyPrefix`] = "team-a";
-            } else {
+            } else if (example === "managed-redis") {
                 secret("redisUrl", "rediss://default:managed-password@cache.example.com:6380/0");
+            } else {
+                // A kernel without IPVS: dnsrr, and so host publishing by the example's own default.
+                config[`${project.name}:endpointMode`] = "dnsrr";
+                config[`${project.name}:s3Bucket`] = "openwebui-uploads";
+                config[`${project.name}:s3EndpointUrl`] = "https://s3.example.com";
+                config[`${project.name}:s3AccessKeyId`] = "uploads-key-id";
+                secret("s3SecretAccessKey", "s3-secret-example");
             }
             const spec: MockRunSpec = { programDir: dir, main: project.main, project: project.name, stack: "test", config, secretKeys, packageName: PACKAGE.name };
             fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
@@ -234,7 +242,7 @@ describe("the npm package", () => {
                 }
                 expect(result.outputs.urls).toEqual(["http://127.0.0.1:3000", "http://127.0.0.1:3001"]);
             });
-        } else {
+        } else if (example === "managed-redis") {
             it("declares Open WebUI and its network, and nothing of Valkey", () => {
                 expect(result.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
                     "docker:index/container:Container open-webui-container",
@@ -260,6 +268,58 @@ describe("the npm package", () => {
                 expect(e.WEBSOCKET_MANAGER).toBe("redis");
                 expect(c.secretInputs).toEqual(["uploads"]);
                 expect(c.inputs.networksAdvanced[0].name).toBe("open-webui-managed");
+            });
+        } else {
+            const SERVICE = "docker:index/service:Service";
+            const service = (name: string) => byType(result, SERVICE).find((r) => r.name === name)!;
+
+            it("declares Valkey and Open WebUI as services, and PostgreSQL as a container on their overlay network", () => {
+                expect(byType(result, "openwebui-valkey:index:SwarmValkeyCache").map((r) => r.name)).toEqual(["valkey"]);
+                expect(byType(result, "openwebui-valkey:index:SwarmOpenWebUI").map((r) => r.name)).toEqual(["open-webui"]);
+                expect(byType(result, "openwebui-valkey:index:PostgresDatabase").map((r) => r.name)).toEqual(["postgres"]);
+                expect(byType(result, SERVICE).map((r) => r.name).sort()).toEqual(["open-webui-service", "valkey-service"]);
+                expect(byType(result, CONTAINER).map((r) => r.name)).toEqual(["postgres-container"]);
+                expect(byType(result, "docker:index/network:Network").map((r) => r.inputs)).toEqual([{ name: "valkey-network", driver: "overlay", attachable: true }]);
+                expect(byType(result, CONTAINER)[0].inputs.networksAdvanced[0].name).toBe("valkey-network");
+                expect(service("open-webui-service").inputs.taskSpec.networksAdvanceds).toEqual([{ name: "valkey-network-id" }]);
+            });
+
+            it("pins Valkey to the labelled node and runs two Open WebUI replicas, one per node, dnsrr with host publishing", () => {
+                const valkey = service("valkey-service").inputs;
+                expect(valkey.taskSpec.placement.constraints).toEqual(["node.labels.openwebui-valkey.valkey==true"]);
+                expect(valkey.endpointSpec).toEqual({ mode: "dnsrr" });
+                const web = service("open-webui-service").inputs;
+                expect(web.mode).toEqual({ replicated: { replicas: 2 } });
+                expect(web.taskSpec.placement).toEqual({ maxReplicas: 1 });
+                expect(web.endpointSpec).toEqual({ mode: "dnsrr", ports: [{ targetPort: 8080, publishedPort: 3000, protocol: "tcp", publishMode: "host" }] });
+                // Host publishing: the old task holds the node's port, so updates stop it first.
+                expect(web.updateConfig).toMatchObject({ order: "stop-first", failureAction: "rollback" });
+                expect(result.outputs).toEqual({ openWebUIService: "open-webui", publishedPort: 3000, valkeyService: "valkey", postgresContainer: "postgres" });
+            });
+
+            it("shares PostgreSQL with pgvector and the S3 bucket, with every secret in the Docker secret file and none in the service", () => {
+                const web = service("open-webui-service");
+                expect(web.inputs.taskSpec.containerSpec.env).toMatchObject({
+                    VECTOR_DB: "pgvector",
+                    STORAGE_PROVIDER: "s3",
+                    S3_BUCKET_NAME: "openwebui-uploads",
+                    S3_ENDPOINT_URL: "https://s3.example.com",
+                    S3_ACCESS_KEY_ID: "uploads-key-id",
+                });
+                expect(web.secretInputs).toEqual([]);
+                const shown = JSON.stringify([web.inputs, service("valkey-service").inputs]);
+                for (const secret of ["s3-secret-example", "generatedpostgrespassword", "generatedvalkeypassword", "generatedopenwebuisecretkey"]) {
+                    expect({ secret, shown: shown.includes(secret) }).toEqual({ secret, shown: false });
+                }
+                const file = byType(result, "docker:index/secret:Secret").find((r) => r.name === "open-webui-env-secret")!;
+                expect(file.secretInputs).toEqual(["data"]);
+                expect(sourceEnvFile(Buffer.from(file.inputs.data, "base64").toString("utf8"))).toEqual({
+                    DATABASE_URL: "postgresql://openwebui:generatedpostgrespassword@postgres:5432/openwebui",
+                    REDIS_URL: "redis://:generatedvalkeypassword@valkey:6379/0",
+                    WEBSOCKET_REDIS_URL: "redis://:generatedvalkeypassword@valkey:6379/1",
+                    WEBUI_SECRET_KEY: "generatedopenwebuisecretkey",
+                    S3_SECRET_ACCESS_KEY: "s3-secret-example",
+                });
             });
         }
     });
