@@ -96,6 +96,12 @@ function standInState(stack: string, type: string, name: string, inputs: Record<
             return { id: hex(seed), state: { ...inputs, driver: inputs.driver ?? "bridge", scope: "local" } };
         case "docker:index/volume:Volume":
             return { id: inputs.name, state: { ...inputs, driver: inputs.driver ?? "local", mountpoint: `/var/lib/docker/volumes/${inputs.name}/_data` } };
+        // The bridge auto-names an unset `name` (pulumi-docker provider/resources.go SetAutonaming(255, "-"):
+        // `<resource name>-<7 random hex>`); a stand-in of that form, fixed per resource (tools/realize/swarmNames.ts).
+        case "docker:index/secret:Secret":
+        case "docker:index/serviceConfig:ServiceConfig":
+        case "docker:index/service:Service":
+            return { id: hex(seed), state: { ...inputs, name: inputs.name ?? `${name}-${hex(`autoname:${seed}`).slice(0, 7)}` } };
         case "random:index/randomPassword:RandomPassword": {
             const result = standInPassword(seed, inputs);
             secretValues.add(result);

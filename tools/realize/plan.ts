@@ -16,26 +16,36 @@ export const RESOURCE_TYPES = {
     valkeyCache: "openwebui-valkey:index:ValkeyCache",
     openWebUI: "openwebui-valkey:index:OpenWebUI",
     postgresDatabase: "openwebui-valkey:index:PostgresDatabase",
+    swarmValkeyCache: "openwebui-valkey:index:SwarmValkeyCache",
+    swarmOpenWebUI: "openwebui-valkey:index:SwarmOpenWebUI",
     randomPassword: "random:index/randomPassword:RandomPassword",
     network: "docker:index/network:Network",
     volume: "docker:index/volume:Volume",
     remoteImage: "docker:index/remoteImage:RemoteImage",
     container: "docker:index/container:Container",
+    secret: "docker:index/secret:Secret",
+    serviceConfig: "docker:index/serviceConfig:ServiceConfig",
+    service: "docker:index/service:Service",
 } as const;
 
 /** What the realizer does with a resource of each known type. */
-export type ResourceKind = "nothing" | "image" | "network" | "volume" | "container";
+export type ResourceKind = "nothing" | "image" | "network" | "volume" | "container" | "secret" | "config" | "service";
 
 const KIND_BY_TYPE: Readonly<Record<string, ResourceKind>> = {
     [RESOURCE_TYPES.stack]: "nothing",
     [RESOURCE_TYPES.valkeyCache]: "nothing",
     [RESOURCE_TYPES.postgresDatabase]: "nothing",
     [RESOURCE_TYPES.openWebUI]: "nothing",
+    [RESOURCE_TYPES.swarmValkeyCache]: "nothing",
+    [RESOURCE_TYPES.swarmOpenWebUI]: "nothing",
     [RESOURCE_TYPES.randomPassword]: "nothing",
     [RESOURCE_TYPES.remoteImage]: "image",
     [RESOURCE_TYPES.network]: "network",
     [RESOURCE_TYPES.volume]: "volume",
     [RESOURCE_TYPES.container]: "container",
+    [RESOURCE_TYPES.secret]: "secret",
+    [RESOURCE_TYPES.serviceConfig]: "config",
+    [RESOURCE_TYPES.service]: "service",
 };
 
 /** Resource options the plan may carry. None of them changes what gets created. */

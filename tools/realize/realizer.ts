@@ -1,5 +1,6 @@
-// Realizes a plan on a Docker engine: creates its networks, volumes and containers the way
-// @pulumi/docker would, labels each with the run label, and removes them again on destroy.
+// Realizes a plan on a Docker engine: creates its networks, volumes and containers (and, on a swarm
+// manager, its secrets, configs and services) the way @pulumi/docker would, labels each with the
+// run label, and removes them again on destroy.
 
 import { readFileSync } from "node:fs";
 import Dockerode from "dockerode";
@@ -16,14 +17,37 @@ import {
     splitCreateRequest,
     volumeCreateOptions,
 } from "./dockerMapping";
+import { FieldReader } from "./fieldReader";
 import { Plan, PlanError, PlanResource, RESOURCE_TYPES, dependencyOrder, describe, parsePlan, resourceKind } from "./plan";
+import {
+    ConvergeTimeout,
+    createServiceRequest,
+    deleteService,
+    notASwarmManager,
+    pinImageDigest,
+    readService,
+    updateServiceRequest,
+    waitForConvergence,
+    waitForUpdate,
+    waitTaskContainersGone,
+} from "./swarmEngine";
+import { RealizedObject, SwarmReferences, configCreateSpec, resolveServiceImage, secretCreateSpec, serviceCreateSpec } from "./swarmMapping";
+import { autoName } from "./swarmNames";
+import type { ProposedChange } from "./proposedChanges";
+import { ServiceImage, proposedSwarmChanges as swarmChanges, readBackConfig, readBackSecret, readBackService } from "./swarmReadBack";
 import { tarArchive } from "./tar";
 
 export { RUN_LABEL_KEY } from "./dockerMapping";
 
 export interface RealizeOptions {
-    /** Engine client; default `new Dockerode()`, which honours DOCKER_HOST. */
+    /** Engine client; default `new Dockerode()`, which honours DOCKER_HOST. A swarm manager's for Swarm resources. */
     docker?: Dockerode;
+    /**
+     * Clients of the swarm's other nodes (not the manager's). The provider only talks to the
+     * manager; the realizer uses these to wait for a destroyed service's task containers and to
+     * remove the volumes its tasks created, on every node.
+     */
+    nodes?: readonly Dockerode[];
     /** Upstream image name (a RemoteImage's `name`) → local image to run instead. */
     imageMap: Readonly<Record<string, string>>;
     /** Value of the label `openwebui-valkey.test-run` put on everything created. */
@@ -55,7 +79,41 @@ export interface Realization {
     networkId(name: string): string;
     /** Volume name by Pulumi resource name or by volume name. */
     volumeName(name: string): string;
-    /** Removes what this realization created: containers (stopped as the provider's Delete does, then removed with their anonymous volumes), networks, volumes. */
+    /** Service id by Pulumi resource name or by service name. */
+    serviceId(name: string): string;
+    /** Secret id by Pulumi resource name or by secret name. */
+    secretId(name: string): string;
+    /** Config id by Pulumi resource name or by config name. */
+    configId(name: string): string;
+    /** The name the realizer gave a Secret, ServiceConfig or Service (an auto-name when the program leaves it unset), by Pulumi resource name. */
+    swarmName(resourceName: string): string;
+    /** The image a service was declared with and the local one sent in its place (for readBackService). */
+    serviceImage(resourceName: string): ServiceImage;
+    /**
+     * A Service as the program of a real deployment would declare it: references to the plan's
+     * secrets, configs and networks hold the ids and names created here instead of the plan's
+     * stand-ins. Other resources come back unchanged.
+     */
+    declaredOnEngine(resource: PlanResource): PlanResource;
+    /**
+     * The provider's Update of a realized Service from `resource` (the same plan resource, changed):
+     * the whole spec again through ServiceUpdate, then with converge_config the wait for the update
+     * to complete (a paused update or a rollback fails), then Read. A change to a ForceNew field
+     * (name, mode) is a replacement, not an update, and is refused.
+     */
+    update(resource: PlanResource): Promise<void>;
+    /**
+     * What a second `pulumi up` of `plan` (default: the realized plan) would propose for its
+     * services, secrets and configs: each is inspected, read back as the provider's Read does and
+     * compared with the declaration (tools/realize/swarmReadBack.ts).
+     */
+    proposedSwarmChanges(plan?: Plan | unknown): Promise<ProposedChange[]>;
+    /**
+     * Removes what this realization created: services (as the provider's Delete does, then their task
+     * containers on every node), containers (stopped as the provider's Delete does, then removed with
+     * their anonymous volumes), secrets, configs, networks, volumes (those the services' tasks
+     * created on their nodes too).
+     */
     destroy(options?: DestroyOptions): Promise<void>;
 }
 
@@ -71,7 +129,7 @@ export class RealizeError extends Error {
     }
 }
 
-type Kind = "network" | "volume" | "container";
+type Kind = "network" | "volume" | "container" | "service" | "secret" | "config";
 
 interface Created {
     urn: string | null;
@@ -84,6 +142,8 @@ interface Created {
     /** Removed by destroy. False for adopted volumes that do not carry this run's label. */
     owned: boolean;
     lifecycle?: ContainerLifecycle;
+    /** A service's delete setting, its image, and the declaration last applied. */
+    service?: { stopGracePeriod?: string; image: ServiceImage; resource: PlanResource };
     removed: boolean;
 }
 
@@ -151,7 +211,13 @@ class Realizer {
         readonly runLabel: string,
         readonly log: (line: string) => void,
         readonly pollMs: number,
+        readonly nodes: readonly Dockerode[] = [],
     ) {}
+
+    /** The manager and the other nodes: every engine a swarm resource leaves something on. */
+    get allEngines(): Dockerode[] {
+        return [this.docker, ...this.nodes];
+    }
 
     get labels(): Record<string, string> {
         return { [RUN_LABEL_KEY]: this.runLabel };
@@ -179,7 +245,90 @@ class Realizer {
             case "container":
                 await this.createContainer(resource);
                 return;
+            case "secret":
+            case "config":
+                return this.createSwarmObject(resource);
+            case "service":
+                return this.createService(resource);
         }
+    }
+
+    /** References of a service to what this realization created (the plan's stand-in ids → real ones). */
+    references(): SwarmReferences {
+        return new SwarmReferences(this.plan, (urn): RealizedObject | undefined => {
+            const found = this.created.find((c) => c.urn === urn && !c.removed);
+            return found === undefined ? undefined : { id: found.id, name: found.name };
+        });
+    }
+
+    /** resourceDockerSecretCreate / resourceDockerConfigCreate (then Read, which only inspects). */
+    private async createSwarmObject(resource: PlanResource): Promise<void> {
+        const kind = resource.type === RESOURCE_TYPES.secret ? "secret" : "config";
+        const spec = (kind === "secret" ? secretCreateSpec : configCreateSpec)(resource, { labels: this.labels, autoName: autoName(resource.name) });
+        let id: string;
+        try {
+            id = (kind === "secret" ? await this.docker.createSecret(spec.body) : await this.docker.createConfig(spec.body)).id;
+        } catch (e) {
+            throw new Error(`${describe(resource)}: ${kind} create failed: ${messageOf(e)}`);
+        }
+        this.created.push({ urn: resource.urn, resourceName: resource.name, kind, name: spec.body.Name, id, owned: true, removed: false });
+        this.log(`${kind} ${spec.body.Name} created (${id.slice(0, 12)})${spec.autoNamed ? " (auto-named)" : ""}`);
+        try {
+            await (kind === "secret" ? this.docker.getSecret(id) : this.docker.getConfig(id)).inspect();
+        } catch (e) {
+            throw new Error(`${describe(resource)}: reading the ${kind} back failed: ${messageOf(e)}`);
+        }
+    }
+
+    /**
+     * resourceDockerServiceCreate (resource_docker_service_funcs.go): the registry lookup of
+     * QueryRegistry, ServiceCreate, then with converge_config the wait for convergence (a service
+     * that does not converge is deleted and the create fails), then Read.
+     */
+    private async createService(resource: PlanResource): Promise<void> {
+        const where = describe(resource);
+        const { local } = resolveServiceImage(resource, this.imageMap);
+        const spec = serviceCreateSpec(resource, { labels: this.labels, image: local, autoName: autoName(resource.name), references: this.references() });
+        const engine = await this.engineApiVersion();
+        if (!apiVersionAtLeast(engine, spec.requiredApiVersion)) {
+            throw new PlanError(`${where}: uses fields that need engine API ${spec.requiredApiVersion}; this engine speaks ${engine} and would ignore them`);
+        }
+        const digestWarning = await pinImageDigest(this.docker, spec.body);
+        let id: string;
+        try {
+            const response = await createServiceRequest(this.docker, spec.body);
+            id = response.id;
+            for (const warning of [...(digestWarning === undefined ? [] : [digestWarning]), ...response.warnings]) {
+                this.log(`${where}: warning: ${warning.replace(/\s*\n\s*/g, " ").trim()}`);
+            }
+        } catch (e) {
+            throw new Error(`${where}: service create failed: ${messageOf(e)}`);
+        }
+        const record: Created = {
+            urn: resource.urn, resourceName: resource.name, kind: "service", name: spec.body.Name, id, owned: true, removed: false,
+            service: { image: { ...spec.image }, resource, ...(spec.stopGracePeriod === undefined ? {} : { stopGracePeriod: spec.stopGracePeriod }) },
+        };
+        this.created.push(record);
+        this.log(`service ${spec.body.Name} created (${id.slice(0, 12)})${spec.converge === undefined ? "" : ", waiting for it to converge"}`);
+        if (spec.converge !== undefined) {
+            try {
+                await waitForConvergence(this.docker, id, spec.converge, this.log);
+            } catch (e) {
+                // "the service will be deleted in case it cannot be converged"
+                try {
+                    await deleteService(this.docker, id, spec.body.Name, spec.stopGracePeriod);
+                    record.removed = true;
+                } catch (deleteError) {
+                    throw new Error(`${where}: the service did not converge (${messageOf(e)}), and deleting it failed: ${messageOf(deleteError)}`);
+                }
+                if (e instanceof ConvergeTimeout) {
+                    throw new Error(`${where}: ${e.message}; the provider deleted the service${e.lastTasks === "" ? "" : ` (its tasks: ${e.lastTasks})`}`);
+                }
+                throw new Error(`${where}: waiting for the service to converge failed: ${messageOf(e)}; the provider deleted the service`);
+            }
+            this.log(`service ${spec.body.Name} converged`);
+        }
+        await readService(this.docker, id);
     }
 
     private async createNetwork(resource: PlanResource): Promise<void> {
@@ -389,6 +538,74 @@ class Realizer {
         record.removed = true;
     }
 
+    /**
+     * resourceDockerServiceUpdate (resource_docker_service_funcs.go @ a5332be18d8d9e218252eb5d69700eaf7a3b8e2a):
+     * ServiceInspect for the version, createServiceSpec, ServiceUpdate (registry auth, no
+     * QueryRegistry), then with converge_config the update wait (delay fixed at 7 s; a timeout is
+     * DidNotConvergeError and the service stays as the engine left it), then Read.
+     */
+    async updateService(resource: PlanResource): Promise<void> {
+        const where = describe(resource);
+        if (resource.type !== RESOURCE_TYPES.service) {
+            throw new PlanError(`${where}: only a service is updated in place; every field of a secret, config or network is ForceNew`);
+        }
+        const record = this.created.find((c) => c.kind === "service" && !c.removed && c.urn === resource.urn);
+        if (record === undefined || record.service === undefined) throw new Error(`${where}: not a live service of this realization`);
+        const before = record.service.resource.inputs;
+        for (const field of ["name", "mode"]) {
+            if (JSON.stringify(before[field] ?? null) !== JSON.stringify(resource.inputs[field] ?? null)) {
+                throw new PlanError(`${where}: "${field}" changes, which is ForceNew: that is a replacement, not an update`);
+            }
+        }
+        const { local } = resolveServiceImage(resource, this.imageMap);
+        // an auto-named service keeps the name drawn at create
+        const spec = serviceCreateSpec(resource, { labels: this.labels, image: local, autoName: record.name, references: this.references() });
+        const engine = await this.engineApiVersion();
+        if (!apiVersionAtLeast(engine, spec.requiredApiVersion)) {
+            throw new PlanError(`${where}: uses fields that need engine API ${spec.requiredApiVersion}; this engine speaks ${engine} and would ignore them`);
+        }
+        const current = (await this.docker.getService(record.id).inspect()) as { Version?: { Index?: number } };
+        try {
+            const warnings = await updateServiceRequest(this.docker, record.id, current.Version?.Index ?? 0, spec.body);
+            for (const warning of warnings) this.log(`${where}: warning: ${warning}`);
+        } catch (e) {
+            throw new Error(`${where}: service update failed: ${messageOf(e)}`);
+        }
+        record.service = { image: { ...spec.image }, resource, ...(spec.stopGracePeriod === undefined ? {} : { stopGracePeriod: spec.stopGracePeriod }) };
+        this.log(`service ${record.name} updated${spec.converge === undefined ? "" : ", waiting for the update to complete"}`);
+        if (spec.converge !== undefined) {
+            try {
+                await waitForUpdate(this.docker, record.id, spec.converge, this.log);
+            } catch (e) {
+                throw new Error(`${where}: ${e instanceof ConvergeTimeout ? e.message : `waiting for the update failed: ${messageOf(e)}`}`);
+            }
+            this.log(`service ${record.name} update completed`);
+        }
+        await readService(this.docker, record.id);
+    }
+
+    /** Reads back the plan's services, secrets and configs and compares them with their declarations. */
+    async proposedSwarmChanges(plan: Plan, declaredOnEngine: (resource: PlanResource) => PlanResource): Promise<ProposedChange[]> {
+        const changes: ProposedChange[] = [];
+        for (const resource of plan.resources) {
+            const kind = resource.type === RESOURCE_TYPES.service ? "service" : resource.type === RESOURCE_TYPES.secret ? "secret" : resource.type === RESOURCE_TYPES.serviceConfig ? "config" : undefined;
+            if (kind === undefined) continue;
+            const record = this.created.find((c) => c.kind === kind && !c.removed && c.urn === resource.urn);
+            if (record === undefined) throw new Error(`${describe(resource)}: not realized here, so there is nothing to read back`);
+            if (kind === "service") {
+                const declared = declaredOnEngine(resource);
+                const info = (await this.docker.getService(record.id).inspect()) as Record<string, unknown>;
+                changes.push(...swarmChanges(declared, readBackService(declared, info, (record.service as { image: ServiceImage }).image)));
+            } else if (kind === "secret") {
+                changes.push(...swarmChanges(resource, readBackSecret(resource, await this.docker.getSecret(record.id).inspect())));
+            } else {
+                const info = (await this.docker.getConfig(record.id).inspect()) as { Spec?: { Name?: string; Data?: string; Labels?: unknown } };
+                changes.push(...swarmChanges(resource, readBackConfig(resource, info)));
+            }
+        }
+        return changes;
+    }
+
     private async removeWithRetry(action: () => Promise<unknown>, busy: RegExp): Promise<void> {
         const deadline = Date.now() + 15_000;
         for (;;) {
@@ -417,6 +634,21 @@ class Realizer {
     private async destroyNow(options: DestroyOptions): Promise<void> {
         const failures: string[] = [];
         const pending = (kind: Kind): Created[] => this.created.filter((c) => c.kind === kind && c.owned && !c.removed).reverse();
+        for (const record of pending("service")) {
+            try {
+                await deleteService(this.docker, record.id, record.name, record.service?.stopGracePeriod);
+                record.removed = true;
+            } catch (e) {
+                failures.push(`service ${record.name}: ${messageOf(e)}`);
+            }
+        }
+        // the realizer's own: every task container of this realization's services gone, on every node
+        const serviceIds = this.created.filter((c) => c.kind === "service").map((c) => c.id);
+        try {
+            await waitTaskContainersGone(this.allEngines, serviceIds, 60_000);
+        } catch (e) {
+            failures.push(`task containers: ${messageOf(e)}`);
+        }
         for (const record of pending("container")) {
             try {
                 await this.removeContainerRecord(record);
@@ -424,9 +656,19 @@ class Realizer {
                 failures.push(`container ${record.name}: ${messageOf(e)}`);
             }
         }
+        for (const kind of ["secret", "config"] as const) {
+            for (const record of pending(kind)) {
+                try {
+                    await this.removeWithRetry(() => (kind === "secret" ? this.docker.getSecret(record.id) : this.docker.getConfig(record.id)).remove(), /in use/i);
+                    record.removed = true;
+                } catch (e) {
+                    failures.push(`${kind} ${record.name}: ${messageOf(e)}`);
+                }
+            }
+        }
         for (const record of pending("network")) {
             try {
-                await this.removeWithRetry(() => this.docker.getNetwork(record.id).remove(), /active endpoints/i);
+                await this.removeWithRetry(() => this.docker.getNetwork(record.id).remove(), /active endpoints|in use/i);
                 record.removed = true;
             } catch (e) {
                 failures.push(`network ${record.name}: ${messageOf(e)}`);
@@ -439,6 +681,20 @@ class Realizer {
                     record.removed = true;
                 } catch (e) {
                     failures.push(`volume ${record.name}: ${messageOf(e)}`);
+                }
+            }
+            // volumes the services' tasks created on their nodes carry the run label (the realizer
+            // added it to their mounts); the provider never removes them, the realizer does
+            if (serviceIds.length > 0) {
+                for (const engine of this.allEngines) {
+                    const volumes = (await engine.listVolumes({ filters: { label: [`${RUN_LABEL_KEY}=${this.runLabel}`] } })).Volumes ?? [];
+                    for (const volume of volumes) {
+                        try {
+                            await this.removeWithRetry(() => engine.getVolume(volume.Name).remove(), /in use/i);
+                        } catch (e) {
+                            failures.push(`volume ${volume.Name}: ${messageOf(e)}`);
+                        }
+                    }
                 }
             }
         }
@@ -484,6 +740,55 @@ class RealizationHandle implements Realization {
     volumeName(name: string): string {
         return this.realizer.find("volume", name).id;
     }
+    serviceId(name: string): string {
+        return this.realizer.find("service", name).id;
+    }
+    secretId(name: string): string {
+        return this.realizer.find("secret", name).id;
+    }
+    configId(name: string): string {
+        return this.realizer.find("config", name).id;
+    }
+    swarmName(resourceName: string): string {
+        const found = this.realizer.created.find((c) => c.resourceName === resourceName && (c.kind === "service" || c.kind === "secret" || c.kind === "config"));
+        if (found === undefined) throw new Error(`no secret, config or service "${resourceName}" in this realization`);
+        return found.name;
+    }
+    serviceImage(resourceName: string): ServiceImage {
+        const found = this.realizer.find("service", resourceName).service;
+        if (found === undefined) throw new Error(`service "${resourceName}" has no image record`);
+        return found.image;
+    }
+    declaredOnEngine(resource: PlanResource): PlanResource {
+        if (resource.type !== RESOURCE_TYPES.service) return resource;
+        const references = this.realizer.references();
+        const r = new FieldReader(describe(resource));
+        const inputs = structuredClone(resource.inputs) as Record<string, unknown>;
+        const task = inputs["taskSpec"] as Record<string, unknown> | undefined;
+        const container = task?.["containerSpec"] as Record<string, unknown> | undefined;
+        for (const kind of ["secret", "config"] as const) {
+            const list = container?.[`${kind}s`];
+            if (!Array.isArray(list)) continue;
+            list.forEach((item: Record<string, unknown>, i) => {
+                const resolved = references.object(kind, String(item[`${kind}Id`]), item[`${kind}Name`] as string | undefined, r, `taskSpec.containerSpec.${kind}s[${i}]`);
+                item[`${kind}Id`] = resolved.id;
+                if (item[`${kind}Name`] !== undefined) item[`${kind}Name`] = resolved.name;
+            });
+        }
+        const networks = task?.["networksAdvanceds"];
+        if (Array.isArray(networks)) {
+            networks.forEach((n: Record<string, unknown>, i) => {
+                n["name"] = references.network(String(n["name"]), r, `taskSpec.networksAdvanceds[${i}].name`);
+            });
+        }
+        return { ...resource, inputs };
+    }
+    update(resource: PlanResource): Promise<void> {
+        return this.realizer.updateService(resource);
+    }
+    proposedSwarmChanges(plan?: Plan | unknown): Promise<ProposedChange[]> {
+        return this.realizer.proposedSwarmChanges(plan === undefined ? this.realizer.plan : parsePlan(plan), (r) => this.declaredOnEngine(r));
+    }
     destroy(options?: DestroyOptions): Promise<void> {
         return this.realizer.destroy(options);
     }
@@ -513,6 +818,13 @@ export async function realize(plan: Plan | unknown, options: RealizeOptions): Pr
             volumeCreateOptions(resource, { labels: {} });
         } else if (resource.type === RESOURCE_TYPES.remoteImage) {
             remoteImageName(resource);
+        } else if (resource.type === RESOURCE_TYPES.secret) {
+            secretCreateSpec(resource, { labels: {}, autoName: resource.name });
+        } else if (resource.type === RESOURCE_TYPES.serviceConfig) {
+            configCreateSpec(resource, { labels: {}, autoName: resource.name });
+        } else if (resource.type === RESOURCE_TYPES.service) {
+            const { local } = resolveServiceImage(resource, options.imageMap);
+            serviceCreateSpec(resource, { labels: {}, image: local, autoName: resource.name, references: new SwarmReferences(parsed) });
         }
     }
     const realizer = new Realizer(
@@ -522,6 +834,7 @@ export async function realize(plan: Plan | unknown, options: RealizeOptions): Pr
         options.runLabel,
         options.log ?? ((): void => undefined),
         options.pollMilliseconds ?? 250,
+        options.nodes ?? [],
     );
     const handle = new RealizationHandle(realizer);
     try {
@@ -559,38 +872,101 @@ export async function replaceContainer(realization: Realization, resource: PlanR
     return realizer.createContainer(resource);
 }
 
-/** Removes every container, network and volume labelled with this run label (cleanup after a crashed run). */
-export async function removeByLabel(
-    docker: Dockerode,
-    runLabel: string,
-): Promise<{ containers: number; networks: number; volumes: number }> {
+/** What removeByLabel removed; the swarm counts are there only when the engine is a swarm manager. */
+export interface RemovedByLabel {
+    containers: number;
+    networks: number;
+    volumes: number;
+    services?: number;
+    secrets?: number;
+    configs?: number;
+}
+
+/**
+ * Removes everything labelled with this run label (cleanup after a crashed run): on a swarm
+ * manager its services first (then waits for their task containers to go on every engine given),
+ * its secrets and configs; on `docker` and every one of `nodes` (a swarm's other nodes) the
+ * containers and volumes; networks on `docker`.
+ */
+export async function removeByLabel(docker: Dockerode, runLabel: string, nodes: readonly Dockerode[] = []): Promise<RemovedByLabel> {
     checkRunLabel(runLabel);
     const filters = { label: [`${RUN_LABEL_KEY}=${runLabel}`] };
-    const counts = { containers: 0, networks: 0, volumes: 0 };
+    const counts: RemovedByLabel = { containers: 0, networks: 0, volumes: 0 };
     const failures: string[] = [];
-    for (const info of await docker.listContainers({ all: true, filters })) {
-        try {
-            await docker.getContainer(info.Id).remove({ force: true, v: true });
-            counts.containers++;
-        } catch (e) {
-            if (statusOf(e) !== 404) failures.push(`container ${info.Id.slice(0, 12)}: ${messageOf(e)}`);
+    const engines = [docker, ...nodes];
+    let services: Dockerode.Service[] | undefined;
+    try {
+        services = (await docker.listServices({ filters })).map((info) => docker.getService(info.ID as string));
+    } catch (e) {
+        if (!notASwarmManager(e)) throw e;
+    }
+    if (services !== undefined) {
+        counts.services = 0;
+        for (const service of services) {
+            try {
+                await service.remove();
+                counts.services++;
+            } catch (e) {
+                if (statusOf(e) !== 404) failures.push(`service ${service.id.slice(0, 12)}: ${messageOf(e)}`);
+            }
+        }
+        await waitTaskContainersGone(engines, services.map((sv) => sv.id), 60_000).catch((e: unknown) => failures.push(`task containers: ${messageOf(e)}`));
+    }
+    for (const engine of engines) {
+        for (const info of await engine.listContainers({ all: true, filters })) {
+            try {
+                await engine.getContainer(info.Id).remove({ force: true, v: true });
+                counts.containers++;
+            } catch (e) {
+                if (statusOf(e) !== 404 && !/already in progress/i.test(messageOf(e))) failures.push(`container ${info.Id.slice(0, 12)}: ${messageOf(e)}`);
+            }
+        }
+    }
+    if (services !== undefined) {
+        counts.secrets = 0;
+        counts.configs = 0;
+        for (const info of await docker.listSecrets({ filters })) {
+            try {
+                await docker.getSecret(info.ID).remove();
+                counts.secrets++;
+            } catch (e) {
+                if (statusOf(e) !== 404) failures.push(`secret ${info.ID.slice(0, 12)}: ${messageOf(e)}`);
+            }
+        }
+        for (const info of await docker.listConfigs({ filters })) {
+            try {
+                await docker.getConfig(info.ID).remove();
+                counts.configs++;
+            } catch (e) {
+                if (statusOf(e) !== 404) failures.push(`config ${info.ID.slice(0, 12)}: ${messageOf(e)}`);
+            }
         }
     }
     for (const info of await docker.listNetworks({ filters })) {
-        try {
-            await docker.getNetwork(info.Id).remove();
-            counts.networks++;
-        } catch (e) {
-            if (statusOf(e) !== 404) failures.push(`network ${info.Name}: ${messageOf(e)}`);
+        // an overlay network stays "in use" a moment after its last task container goes
+        for (let deadline = Date.now() + 15_000; ; ) {
+            try {
+                await docker.getNetwork(info.Id).remove();
+                counts.networks++;
+            } catch (e) {
+                if (/active endpoints|in use/i.test(messageOf(e)) && Date.now() < deadline) {
+                    await sleep(250);
+                    continue;
+                }
+                if (statusOf(e) !== 404) failures.push(`network ${info.Name}: ${messageOf(e)}`);
+            }
+            break;
         }
     }
-    const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
-    for (const info of volumes) {
-        try {
-            await docker.getVolume(info.Name).remove();
-            counts.volumes++;
-        } catch (e) {
-            if (statusOf(e) !== 404) failures.push(`volume ${info.Name}: ${messageOf(e)}`);
+    for (const engine of engines) {
+        const volumes = (await engine.listVolumes({ filters })).Volumes ?? [];
+        for (const info of volumes) {
+            try {
+                await engine.getVolume(info.Name).remove();
+                counts.volumes++;
+            } catch (e) {
+                if (statusOf(e) !== 404) failures.push(`volume ${info.Name}: ${messageOf(e)}`);
+            }
         }
     }
     if (failures.length > 0) throw new Error(`removeByLabel left objects behind: ${failures.join("; ")}`);
