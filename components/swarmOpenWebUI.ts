@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LOG_DRIVER, LOG_OPTS } from "./containerDefaults";
 import { OPEN_WEBUI_DATA_PATH, OPEN_WEBUI_PORT, checkConnection, openWebUIHealthcheck, openWebUISecretEnv, shellEnvFile } from "./openWebUISettings";
-import { SWARM_DEFAULTS, goSeconds, versionedName } from "./swarmSettings";
+import { SWARM_DEFAULTS, serviceHealthcheck, serviceImage, serviceRestartPolicy, serviceSeconds, versionedName } from "./swarmSettings";
 import { SWARM_ENTRYPOINT_FILE, SWARM_SECRET_ENV_FILE_NAME, resolveSwarmOpenWebUISettings, swarmEntrypointScript, swarmPublicEnv } from "./swarmOpenWebUISettings";
 
 /** The arguments of a {@link SwarmOpenWebUI}. Open WebUI gets what an OpenWebUI container gets; these add replicas, placement and rollout. */
@@ -138,14 +138,14 @@ export class SwarmOpenWebUI extends pulumi.ComponentResource {
                 mode: { replicated: { replicas: settings.replicas } },
                 taskSpec: {
                     containerSpec: {
-                        image: settings.image,
+                        image: pulumi.output(settings.image).apply(serviceImage),
                         commands: ["sh", SWARM_ENTRYPOINT_FILE],
                         args: [...settings.command],
                         env,
                         secrets: [{ secretId: secret.id, secretName: secret.name, fileName: SWARM_SECRET_ENV_FILE_NAME, fileUid: "0", fileGid: "0", fileMode: 0o400 }],
                         configs: [{ configId: entrypoint.id, configName: entrypoint.name, fileName: SWARM_ENTRYPOINT_FILE, fileUid: "0", fileGid: "0", fileMode: 0o555 }],
-                        healthcheck: openWebUIHealthcheck(),
-                        stopGracePeriod: goSeconds(settings.stopGraceSeconds),
+                        healthcheck: serviceHealthcheck(openWebUIHealthcheck()),
+                        stopGracePeriod: serviceSeconds(settings.stopGraceSeconds),
                         mounts: [
                             {
                                 type: "volume",
@@ -161,7 +161,7 @@ export class SwarmOpenWebUI extends pulumi.ComponentResource {
                         constraints: settings.placementConstraints.length > 0 ? [...settings.placementConstraints] : undefined,
                         maxReplicas: settings.maxReplicasPerNode === 0 ? undefined : settings.maxReplicasPerNode,
                     },
-                    restartPolicy: { condition: "any", delay: "5s" },
+                    restartPolicy: serviceRestartPolicy(5),
                     resources: settings.memoryLimitMb === undefined ? undefined : { limits: { memoryBytes: settings.memoryLimitMb * 1024 * 1024 } },
                     logDriver: { name: LOG_DRIVER, options: { ...LOG_OPTS } },
                 },
@@ -172,7 +172,7 @@ export class SwarmOpenWebUI extends pulumi.ComponentResource {
                 // One replica at a time, each gated by its healthcheck; a failure rolls back.
                 updateConfig: { parallelism: 1, order: settings.updateOrder, failureAction: "rollback", monitor: SWARM_DEFAULTS.updateMonitor },
                 rollbackConfig: { parallelism: 1, order: settings.updateOrder, failureAction: "pause", monitor: SWARM_DEFAULTS.updateMonitor },
-                convergeConfig: { delay: SWARM_DEFAULTS.convergeDelay, timeout: goSeconds(settings.waitTimeoutSeconds) },
+                convergeConfig: { delay: SWARM_DEFAULTS.convergeDelay, timeout: serviceSeconds(settings.waitTimeoutSeconds) },
             },
             {
                 parent: this,

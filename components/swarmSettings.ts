@@ -111,6 +111,9 @@ export type StorageProvider = keyof typeof STORAGE_PROVIDERS;
 /** Variables of the storage providers (config.py): given through `storageEnvs` / `storageSecretEnvs`, not `extraEnvs`. */
 export const STORAGE_ENV_PREFIXES = ["S3_", "GCS_", "GOOGLE_APPLICATION_CREDENTIALS_JSON", "AZURE_STORAGE_"] as const;
 
+/** The storage providers' credentials: only through storageSecretEnvs. */
+export const STORAGE_SECRET_ENV_NAMES = ["S3_SECRET_ACCESS_KEY", "AZURE_STORAGE_KEY", "GOOGLE_APPLICATION_CREDENTIALS_JSON"] as const;
+
 export function isStorageEnv(name: string): boolean {
     return STORAGE_ENV_PREFIXES.some((p) => name.startsWith(p));
 }
@@ -129,6 +132,15 @@ export function checkStorage(provider: string, envNames: readonly string[], secr
                 `give storage variables only (${STORAGE_ENV_PREFIXES.join("*, ")}*); other variables go to extraEnvs or extraSecretEnvs`,
             );
         }
+    }
+    const secretInPlain = envNames.filter((n) => (STORAGE_SECRET_ENV_NAMES as readonly string[]).includes(n)).sort();
+    if (secretInPlain.length > 0) {
+        throw new SettingError(
+            "storageEnvs",
+            secretInPlain[0],
+            "it is a credential, and storageEnvs go to the service spec, where docker service inspect and every preview show them",
+            "give it in storageSecretEnvs (as a secret), which reaches the tasks as a Docker secret",
+        );
     }
     const given = new Set([...envNames, ...secretEnvNames]);
     const missing = STORAGE_PROVIDERS[provider as StorageProvider].filter((n) => !given.has(n));
@@ -171,12 +183,39 @@ export function versionedName(base: string, content: string, key?: string): stri
     return `${base}-${digest.slice(0, 12)}`;
 }
 
-/** Go's canonical duration for whole seconds (`30s`, `1m0s`, `10m0s`), the form the provider reads back. */
-export function goSeconds(seconds: number): string {
+/**
+ * A duration of whole seconds in the form the provider reads a service's durations back: Go's
+ * canonical string shortened as the provider's `shortDur` does (`30s`, `1m`, `1m30s`, `10m`, `1h`).
+ */
+export function serviceSeconds(seconds: number): string {
     const h = Math.floor(seconds / 3600);
     const m = Math.floor((seconds % 3600) / 60);
     const s = seconds % 60;
-    if (h > 0) return `${h}h${m}m${s}s`;
-    if (m > 0) return `${m}m${s}s`;
-    return `${s}s`;
+    return shortDuration(h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`);
+}
+
+/** Go's canonical duration (`10m0s`, `1h0m0s`), shortened as a service reads it back (`10m`, `1h`). */
+export function shortDuration(canonical: string): string {
+    let s = canonical;
+    if (s.endsWith("m0s")) s = s.slice(0, -2);
+    if (s.endsWith("h0m")) s = s.slice(0, -2);
+    return s;
+}
+
+/** A container healthcheck (durations in Go's canonical form) as a service declares it. */
+export function serviceHealthcheck(h: { tests: string[]; interval: string; timeout: string; startPeriod: string; retries: number }) {
+    return { ...h, interval: shortDuration(h.interval), timeout: shortDuration(h.timeout), startPeriod: shortDuration(h.startPeriod) };
+}
+
+/**
+ * An image reference as a service reads it back: the daemon stores Docker Hub images in their
+ * familiar form (`docker.io/valkey/valkey:8.0.1-alpine` → `valkey/valkey:8.0.1-alpine`).
+ */
+export function serviceImage(image: string): string {
+    return image.replace(/^docker\.io\/library\//, "").replace(/^docker\.io\//, "");
+}
+
+/** Restarts after any exit, as a container's `unless-stopped`; every field set, as the provider reads it back. */
+export function serviceRestartPolicy(delaySeconds: number) {
+    return { condition: "any", delay: serviceSeconds(delaySeconds), maxAttempts: 0, window: "0s" };
 }

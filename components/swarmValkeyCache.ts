@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LOG_DRIVER, LOG_OPTS } from "./containerDefaults";
 import { buildRedisUrl, checkDbIndex } from "./redisUrl";
-import { SWARM_DEFAULTS, VALKEY_SECRET_FILE_MODE, goSeconds, labelConstraint, versionedName } from "./swarmSettings";
+import { SWARM_DEFAULTS, VALKEY_SECRET_FILE_MODE, labelConstraint, serviceImage, serviceRestartPolicy, serviceSeconds, versionedName } from "./swarmSettings";
 import { VALKEY_PASSWORD_FILE_NAME, resolveSwarmValkeySettings, valkeyTaskSpec } from "./swarmValkeySettings";
 import { VALKEY_PORT, VALKEY_UID, checkPassword } from "./valkeySettings";
 
@@ -107,7 +107,7 @@ export class SwarmValkeyCache extends pulumi.ComponentResource {
                 mode: { replicated: { replicas: 1 } },
                 taskSpec: {
                     containerSpec: {
-                        image: settings.image,
+                        image: pulumi.output(settings.image).apply(serviceImage),
                         ...task,
                         secrets: secret
                             ? [{ secretId: secret.id, secretName: secret.name, fileName: VALKEY_PASSWORD_FILE_NAME, fileUid: VALKEY_UID, fileGid: VALKEY_UID, fileMode: VALKEY_SECRET_FILE_MODE }]
@@ -116,7 +116,7 @@ export class SwarmValkeyCache extends pulumi.ComponentResource {
                     networksAdvanceds: [{ name: network.id, aliases: [settings.networkAlias] }],
                     // The volume lives on one node: the task must always go back there.
                     placement: { constraints: [labelConstraint(settings.placementLabel)] },
-                    restartPolicy: { condition: "any", delay: "1s" },
+                    restartPolicy: serviceRestartPolicy(1),
                     resources: settings.memoryLimitMb === undefined ? undefined : { limits: { memoryBytes: settings.memoryLimitMb * 1024 * 1024 } },
                     logDriver: { name: LOG_DRIVER, options: { ...LOG_OPTS } },
                 },
@@ -125,7 +125,7 @@ export class SwarmValkeyCache extends pulumi.ComponentResource {
                 updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback", monitor: SWARM_DEFAULTS.updateMonitor },
                 rollbackConfig: { parallelism: 1, order: "stop-first", failureAction: "pause", monitor: SWARM_DEFAULTS.updateMonitor },
                 // `pulumi up` returns once the task runs and is healthy; a create that does not get there is deleted.
-                convergeConfig: { delay: SWARM_DEFAULTS.convergeDelay, timeout: goSeconds(settings.waitTimeoutSeconds) },
+                convergeConfig: { delay: SWARM_DEFAULTS.convergeDelay, timeout: serviceSeconds(settings.waitTimeoutSeconds) },
             },
             { parent: this },
         );

@@ -2,7 +2,7 @@
 // healthcheck and capabilities, plus what only a service has. Pure: no resource is created here.
 import type { SwarmValkeyCacheArgs } from "./swarmValkeyCache";
 import { collectSettingErrors } from "./settingError";
-import { EndpointMode, SECRETS_DIR, SWARM_DEFAULTS, checkEndpointMode, checkPlacementLabel, goSeconds } from "./swarmSettings";
+import { EndpointMode, SECRETS_DIR, SWARM_DEFAULTS, checkEndpointMode, checkPlacementLabel, serviceHealthcheck, serviceSeconds } from "./swarmSettings";
 import { VALKEY_DATA_PATH, VALKEY_UID, ValkeySettings, resolveValkeySettings, valkeyCapabilities, valkeyCommand, valkeyHealthcheck } from "./valkeySettings";
 
 /** The resolved settings of a SwarmValkeyCache: the shared server settings and the Swarm ones. */
@@ -57,8 +57,8 @@ export function valkeyTaskSpec(s: SwarmValkeySettings, authenticated: boolean) {
         capDrops: caps.drops,
         capAdds: caps.adds,
         readOnly: true,
-        healthcheck: valkeyHealthcheck(authenticated ? VALKEY_PASSWORD_FILE : undefined),
-        stopGracePeriod: goSeconds(s.stopGraceSeconds),
+        healthcheck: serviceHealthcheck(valkeyHealthcheck(authenticated ? VALKEY_PASSWORD_FILE : undefined)),
+        stopGracePeriod: serviceSeconds(s.stopGraceSeconds),
         mounts: [{ type: "volume", source: String(s.createVolumeName), target: VALKEY_DATA_PATH }],
     };
 }

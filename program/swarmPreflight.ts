@@ -56,6 +56,16 @@ export function checkSwarm(state: SwarmState, wants: SwarmWants, key: (name: str
             ),
         );
     }
+    if (labelled.length === 1 && !usable.includes(labelled[0])) {
+        errors.push(
+            new SettingError(
+                key("valkeyPlacementLabel"),
+                wants.valkeyPlacementLabel,
+                `the one node labelled ${wants.valkeyPlacementLabel}=true (${labelled[0].id.slice(0, 12)}) is ${labelled[0].state === "ready" ? labelled[0].availability : labelled[0].state}, so Valkey cannot start there`,
+                `bring it back (docker node update --availability active ${labelled[0].id.slice(0, 12)}), or move the label and Valkey's data to another node`,
+            ),
+        );
+    }
     if (wants.maxReplicasPerNode > 0 && wants.replicas > usable.length * wants.maxReplicasPerNode) {
         errors.push(
             new SettingError(
@@ -116,7 +126,11 @@ export function readSwarmState(dockerHost?: string): SwarmState {
                   name: String(s.Spec?.Name ?? ""),
                   ports: ((s.Spec?.EndpointSpec?.Ports ?? []) as any[]).map((p) => ({ publishedPort: Number(p.PublishedPort), publishMode: String(p.PublishMode ?? "ingress") })),
               }));
-    const containerPorts = execFileSync("docker", ["ps", "--format", "{{.Ports}}"], { env, encoding: "utf8", timeout: 30_000 });
+    // Plain containers only: a task's published port is its service's, checked above.
+    const containerPorts = execFileSync("docker", ["ps", "--format", '{{.Label "com.docker.swarm.service.id"}}|{{.Ports}}'], { env, encoding: "utf8", timeout: 30_000 })
+        .split("\n")
+        .filter((line) => line.startsWith("|"))
+        .join("\n");
     const managerContainerPorts = [...containerPorts.matchAll(/:(\d+)->/g)].map((m) => Number(m[1]));
     return { isManager: true, nodes, services, managerContainerPorts };
 }

@@ -167,6 +167,7 @@ const swarmStackCases: Array<[string, Partial<Record<ConfigKey, string>>, RegExp
     ["a storage provider on a docker stack", { openWebUIStorageProvider: "s3" }, /^openwebui-valkey:openWebUIStorageProvider = "s3": it applies to Swarm services only/],
     ["storage variables on a docker stack", { openWebUIStorageEnvs: '["S3_BUCKET_NAME=uploads"]' }, /^openwebui-valkey:openWebUIStorageEnvs = .*it applies to Swarm services only/],
     ["an update order on a docker stack", { openWebUIUpdateOrder: "stop-first" }, /^openwebui-valkey:openWebUIUpdateOrder = "stop-first": it applies to Swarm services only/],
+    ["a storage credential in the plain storage variables", { orchestrator: "swarm", openWebUIReplicas: "1", openWebUIStorageProvider: "s3", openWebUIStorageEnvs: '["S3_BUCKET_NAME=uploads","S3_SECRET_ACCESS_KEY=abc"]' }, /openWebUIStorageEnvs = "S3_SECRET_ACCESS_KEY": it is a credential, and storageEnvs go to the service spec.*Fix: give it in storageSecretEnvs/],
     ["the preflight turned off on a docker stack", { swarmPreflight: "false" }, /^openwebui-valkey:swarmPreflight = "false": it applies to Swarm services only/],
     ["an unknown orchestrator", { orchestrator: "kubernetes" }, /^openwebui-valkey:orchestrator = "kubernetes": the program deploys containers on one Docker host or services on a Swarm\. Fix: pulumi config set orchestrator docker \(or swarm\)\.$/],
 ];
@@ -329,6 +330,18 @@ describe("checkSwarm", () => {
             swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa", { [LABEL]: "true" }), node("w1bbbbbbbbbbbbbbbb", { [LABEL]: "true" }), node("w2cccccccccccccccc")] }),
             wants(),
             /^openwebui-valkey:valkeyPlacementLabel = "openwebui-valkey\.valkey": 2 nodes carry openwebui-valkey\.valkey=true \(m1aaaaaaaaaa, w1bbbbbbbbbb\), and each has its own volume: a rescheduled Valkey would start empty on another\. Fix: keep the label on one node: docker node update --label-rm openwebui-valkey\.valkey <node>\.$/,
+        ],
+        [
+            "the one labelled node drained (Valkey could not start anywhere)",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa"), node("w1bbbbbbbbbbbbbbbb", { [LABEL]: "true" }, "drain"), node("w2cccccccccccccccc")] }),
+            wants({ replicas: 1 }),
+            /^openwebui-valkey:valkeyPlacementLabel = "openwebui-valkey\.valkey": the one node labelled openwebui-valkey\.valkey=true \(w1bbbbbbbbbb\) is drain, so Valkey cannot start there\. Fix: bring it back \(docker node update --availability active w1bbbbbbbbbb\), or move the label and Valkey's data to another node\.$/,
+        ],
+        [
+            "the one labelled node down",
+            swarm({ nodes: [node("m1aaaaaaaaaaaaaaaa"), node("w1bbbbbbbbbbbbbbbb", { [LABEL]: "true" }, "active", "down"), node("w2cccccccccccccccc")] }),
+            wants({ replicas: 1 }),
+            /^openwebui-valkey:valkeyPlacementLabel = "openwebui-valkey\.valkey": the one node labelled openwebui-valkey\.valkey=true \(w1bbbbbbbbbb\) is down, so Valkey cannot start there\./,
         ],
         [
             "more replicas than usable nodes (a drained node does not count)",

@@ -158,10 +158,11 @@ describe("SwarmOpenWebUI under mocks", () => {
         expect(s.endpointSpec).toEqual({ mode: "vip", ports: [{ targetPort: 8080, publishedPort: 3000, protocol: "tcp", publishMode: "ingress" }] });
         expect(s.taskSpec.networksAdvanceds).toEqual([{ name: "valkey-network-id" }]);
         expect(spec().image).toBe(OPEN_WEBUI_DEFAULTS.image);
-        expect(spec().healthcheck).toEqual(openWebUIHealthcheck());
+        // The container's healthcheck, durations in the shortened form a service reads back.
+        expect(spec().healthcheck).toEqual({ ...openWebUIHealthcheck(), startPeriod: "10m" });
         expect(spec().stopGracePeriod).toBe("30s");
         expect(spec().mounts).toEqual([{ type: "volume", source: "web-data", target: "/app/backend/data" }]);
-        expect(s.convergeConfig).toEqual({ delay: SWARM_DEFAULTS.convergeDelay, timeout: "10m0s" });
+        expect(s.convergeConfig).toEqual({ delay: SWARM_DEFAULTS.convergeDelay, timeout: "10m" });
     });
 
     it("rolls out one replica at a time start-first, rolling back on failure", () => {
@@ -217,7 +218,7 @@ describe("SwarmOpenWebUI under mocks", () => {
         expect(s.taskSpec.placement).toEqual({ constraints: ["node.role==worker"] });
         expect(s.taskSpec.placement.maxReplicas).toBeUndefined();
         expect(s.taskSpec.resources).toEqual({ limits: { memoryBytes: 2048 * 1024 * 1024 } });
-        expect(s.convergeConfig.timeout).toBe("15m0s");
+        expect(s.convergeConfig.timeout).toBe("15m");
         expect(s.taskSpec.containerSpec.stopGracePeriod).toBe("45s");
         expect(s.taskSpec.containerSpec.mounts).toEqual([
             {

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SettingErrors } from "../../components/settingError";
 import { SwarmValkeyCache, SwarmValkeyCacheArgs } from "../../components/swarmValkeyCache";
 import { VALKEY_PASSWORD_FILE, resolveSwarmValkeySettings, valkeyTaskSpec } from "../../components/swarmValkeySettings";
-import { SWARM_DEFAULTS, checkPlacementLabel, goSeconds, labelConstraint, versionedName } from "../../components/swarmSettings";
+import { SWARM_DEFAULTS, checkPlacementLabel, labelConstraint, serviceImage, serviceSeconds, shortDuration, versionedName } from "../../components/swarmSettings";
 import { ValkeyCache } from "../../components/valkeyCache";
 import { resolveValkeySettings, valkeyCapabilities, valkeyHealthcheck, valkeyServerOptions } from "../../components/valkeySettings";
 import { DeclaredResource, findResource, installMocks, isSecret, resolve, settle } from "../helpers/pulumiMocks";
@@ -75,7 +75,8 @@ describe("SwarmValkeyCache under mocks", () => {
         expect(args.slice(3)).toEqual(container.command.slice(3));
         // The image's entrypoint is kept: the service sets its command only.
         expect(spec().commands).toBeUndefined();
-        expect(spec().image).toBe("docker.io/valkey/valkey:8.0.1-alpine");
+        // Docker Hub's familiar form, as the service reads it back.
+        expect(spec().image).toBe("valkey/valkey:8.0.1-alpine");
     });
 
     it("checks health like the container, with the password read from the Docker secret", () => {
@@ -148,7 +149,7 @@ describe("SwarmValkeyCache under mocks", () => {
         expect(service().inputs.endpointSpec).toEqual({ mode: "dnsrr" });
         expect(service().inputs.mode).toEqual({ replicated: { replicas: 1 } });
         expect(service().inputs.name).toBe("sw-valkey");
-        expect(task.restartPolicy).toEqual({ condition: "any", delay: "1s" });
+        expect(task.restartPolicy).toEqual({ condition: "any", delay: "1s", maxAttempts: 0, window: "0s" });
         expect(task.logDriver).toEqual({ name: "json-file", options: { "max-size": "1m", "max-file": "1" } });
     });
 
@@ -179,7 +180,7 @@ describe("SwarmValkeyCache under mocks", () => {
         expect(s.taskSpec.placement.constraints).toEqual([`node.labels.${SWARM_DEFAULTS.valkeyPlacementLabel}==true`]);
         expect(s.taskSpec.placement.constraints).toEqual(["node.labels.openwebui-valkey.valkey==true"]);
         expect(s.endpointSpec).toEqual({ mode: "vip" });
-        expect(s.convergeConfig).toEqual({ delay: "1s", timeout: "1m0s" });
+        expect(s.convergeConfig).toEqual({ delay: "1s", timeout: "1m" });
         expect(s.taskSpec.containerSpec.stopGracePeriod).toBe("30s");
         expect(s.taskSpec.resources).toBeUndefined();
         expect(findResource(declared, NETWORK, "plain-network").inputs).toEqual({ name: "plain-network", driver: "overlay", attachable: true });
@@ -276,8 +277,15 @@ describe("the task's shell, run for real", () => {
 });
 
 describe("Swarm helpers (pure)", () => {
-    it("writes whole seconds as Go's canonical durations, as the provider reads them back", () => {
-        expect([1, 30, 59, 60, 90, 600, 3599, 3600, 3725].map(goSeconds)).toEqual(["1s", "30s", "59s", "1m0s", "1m30s", "10m0s", "59m59s", "1h0m0s", "1h2m5s"]);
+    it("writes whole seconds as a service reads its durations back (Go's canonical form, shortened)", () => {
+        expect([1, 30, 59, 60, 90, 600, 3599, 3600, 3660, 3725].map(serviceSeconds)).toEqual(["1s", "30s", "59s", "1m", "1m30s", "10m", "59m59s", "1h", "1h1m", "1h2m5s"]);
+        expect(["5s", "10m0s", "1h0m0s", "1h0m5s"].map(shortDuration)).toEqual(["5s", "10m", "1h", "1h0m5s"]);
+    });
+
+    it("writes Docker Hub images in the familiar form a service reads back", () => {
+        expect(serviceImage("docker.io/valkey/valkey:8.0.1-alpine")).toBe("valkey/valkey:8.0.1-alpine");
+        expect(serviceImage("docker.io/library/redis:7")).toBe("redis:7");
+        expect(serviceImage("ghcr.io/open-webui/open-webui:v0.12.4")).toBe("ghcr.io/open-webui/open-webui:v0.12.4");
     });
 
     it("names immutable objects by a digest of their content, keyed for secrets", () => {
