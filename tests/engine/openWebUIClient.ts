@@ -24,10 +24,14 @@ export interface SignedIn {
 export const TEST_PASSWORD = "Engine-test-password-1";
 
 export class OpenWebUIClient {
-    constructor(readonly port: number) {}
+    constructor(
+        readonly port: number,
+        /** The address the port is published on: this host, or a Swarm node's. */
+        readonly host = "127.0.0.1",
+    ) {}
 
     get base(): string {
-        return `http://127.0.0.1:${this.port}`;
+        return `http://${this.host}:${this.port}`;
     }
 
     async request<T = unknown>(method: "GET" | "POST", path: string, body?: unknown, token?: string): Promise<ApiResponse<T>> {
