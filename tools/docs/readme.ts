@@ -11,6 +11,8 @@ const COMPONENTS = [
     { file: "components/valkeyCache.ts", className: "ValkeyCache", argsName: "ValkeyCacheArgs" },
     { file: "components/openWebUI.ts", className: "OpenWebUI", argsName: "OpenWebUIArgs" },
     { file: "components/postgresDatabase.ts", className: "PostgresDatabase", argsName: "PostgresDatabaseArgs" },
+    { file: "components/swarmValkeyCache.ts", className: "SwarmValkeyCache", argsName: "SwarmValkeyCacheArgs" },
+    { file: "components/swarmOpenWebUI.ts", className: "SwarmOpenWebUI", argsName: "SwarmOpenWebUIArgs" },
 ];
 
 function cell(text: string): string {

@@ -32,19 +32,12 @@ import {
     pollHealthy,
     postgresSubPlan,
     range,
+    positiveInt,
     sleep,
     statusOf,
     table,
     valkeySubPlan,
 } from "./benchSupport";
-
-function positiveInt(name: string, fallback: number): number {
-    const raw = process.env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
-    return n;
-}
 
 const RUNS = positiveInt("BENCH_RUNS", 5);
 const REQUESTS = positiveInt("BENCH_REQUESTS", 100_000);

@@ -26,15 +26,7 @@ import { EventSocket, OpenWebUIClient, TEST_PASSWORD, isMuteEvent } from "../../
 import { renderPlan } from "../../tests/helpers/planCli";
 import type { Plan } from "../plan/evaluate";
 import { RUN_LABEL_KEY, Realization, realize, removeByLabel } from "../realize/realizer";
-import { cleanUpOnSignal, demux, engineTimeMs, median, messageOf, range, sleep, table } from "./benchSupport";
-
-function positiveInt(name: string, fallback: number): number {
-    const raw = process.env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
-    return n;
-}
+import { cleanUpOnSignal, demux, engineTimeMs, median, messageOf, positiveInt, range, sleep, table } from "./benchSupport";
 
 const RUNS = positiveInt("BENCH_RUNS", 3);
 const SIGNINS = positiveInt("BENCH_SIGNINS", 200);

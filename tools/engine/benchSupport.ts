@@ -168,6 +168,15 @@ export function engineTimeMs(stamp: string): number {
     return whole + (m[2] !== undefined ? Number(`0.${m[2]}`) * 1000 : 0);
 }
 
+/** A benchmark setting from the environment (BENCH_RUNS, ...): a positive whole number, or the default. */
+export function positiveInt(name: string, fallback: number): number {
+    const raw = process.env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
+    return n;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
