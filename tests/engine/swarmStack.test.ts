@@ -3,8 +3,9 @@
 // on every replica and revoked on all by one sign-out, a config rollout and a node drain under a
 // steady stream of requests that fail none, Valkey's node cut off and healed (Valkey back with its
 // data, the replicas elsewhere recovering without a restart), the preflight against the real swarm,
-// and a second `up` that proposes nothing for services, secrets and configs. Requests go through a
-// balancer over the nodes' host-mode ports (swarmBalancer.ts), as a proxy in front would.
+// a failing update rolled back by itself, and a second `up` that proposes nothing for services,
+// secrets and configs. Requests go through a balancer over the nodes' host-mode ports
+// (swarmBalancer.ts), as a proxy in front would.
 import { SwarmNet, VALKEY_NODE, cutLink, healLink, node, swarm } from "../../tools/engine/swarmNet";
 import { Realization, removeByLabel } from "../../tools/realize/realizer";
 import type { Plan } from "../../tools/plan/evaluate";
@@ -175,6 +176,36 @@ it("brings Valkey back with its data after its node's link is cut and healed, an
         expect(c.RestartCount).toBe(0);
     }
     await waitForRunning(net, OPEN_WEBUI, 2, 180_000);
+});
+
+it("rolls a failing update back by itself, with the replicas of the last good spec serving throughout", async () => {
+    const before = await runningTasks(net, OPEN_WEBUI);
+    const user = await balancer.node(before[0].address).signIn("swarm-user@example.com");
+    const load = steadyLoad(balancer, user.token);
+    // A release that cannot start, edited into the plan outside the component: its first task exits
+    // at once, and updateConfig's failureAction rolls the service back to the running spec.
+    const broken = JSON.parse(JSON.stringify(plan.resources.find((r) => r.name === "open-webui-service" && r.type === SERVICE)!));
+    broken.inputs.taskSpec.containerSpec.args = ["sh", "-c", "echo broken release; exit 3"];
+    let error: unknown;
+    try {
+        await realization!.update(broken);
+    } catch (e) {
+        error = e;
+    }
+    const status = await waitFor("the rollback to complete", 180_000, async () => {
+        const st = await updateStatus(net, OPEN_WEBUI);
+        return st.startsWith("rollback_completed") ? st : undefined;
+    }, 1000);
+    const after = await waitForRunning(net, OPEN_WEBUI, 2, 180_000);
+    const result = await load.stop();
+    console.log(`failing update: ${status}; ${result.ok} requests answered 200, ${result.notOk.length} failed; the update returned: ${String((error as Error)?.message ?? "no error")}`);
+    expect(String((error as Error)?.message)).toMatch(/roll/i);
+    expect(result.notOk).toEqual([]);
+    for (const t of after) {
+        const c = await nodeDocker(net, t.node).getContainer(t.containerId).inspect();
+        expect(c.Config.Cmd).toEqual(["bash", "start.sh"]);
+        expect(c.State.Health?.Status).toBe("healthy");
+    }
 });
 
 it("proposes nothing on a second up: every service, secret and config reads back as declared", async () => {
