@@ -17,6 +17,7 @@ import {
     splitCreateRequest,
     volumeCreateOptions,
 } from "./dockerMapping";
+import { messageOf, statusOf } from "./engineErrors";
 import { FieldReader } from "./fieldReader";
 import { Plan, PlanError, PlanResource, RESOURCE_TYPES, dependencyOrder, describe, parsePlan, resourceKind } from "./plan";
 import {
@@ -145,26 +146,6 @@ interface Created {
     /** A service's delete setting, its image, and the declaration last applied. */
     service?: { stopGracePeriod?: string; image: ServiceImage; resource: PlanResource };
     removed: boolean;
-}
-
-interface HttpError {
-    statusCode?: number;
-    json?: { message?: string } | null;
-    message?: string;
-}
-
-function statusOf(error: unknown): number | undefined {
-    return typeof error === "object" && error !== null ? (error as HttpError).statusCode : undefined;
-}
-
-function messageOf(error: unknown): string {
-    if (typeof error === "object" && error !== null) {
-        const e = error as HttpError;
-        const fromEngine = e.json?.message;
-        if (typeof fromEngine === "string" && fromEngine !== "") return fromEngine;
-        if (typeof e.message === "string") return e.message;
-    }
-    return String(error);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,28 +9,9 @@ import { CONVERGE_MIN_TIMEOUT_MS, READ_DELAY_MS, READ_MIN_TIMEOUT_MS, READ_TIMEO
 import { ConvergeSettings, ServiceSpecBody, didNotConvergeMessage } from "./swarmMapping";
 import { parseImageReference } from "./swarmNames";
 import { parseGoDuration } from "./goDuration";
+import { messageOf, statusOf } from "./engineErrors";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-interface HttpError {
-    statusCode?: number;
-    json?: { message?: string } | null;
-    message?: string;
-}
-
-export function statusOf(error: unknown): number | undefined {
-    return typeof error === "object" && error !== null ? (error as HttpError).statusCode : undefined;
-}
-
-export function messageOf(error: unknown): string {
-    if (typeof error === "object" && error !== null) {
-        const e = error as HttpError;
-        const fromEngine = e.json?.message;
-        if (typeof fromEngine === "string" && fromEngine !== "") return fromEngine;
-        if (typeof e.message === "string") return e.message;
-    }
-    return String(error);
-}
 
 function dial<T>(docker: Dockerode, options: Record<string, unknown>): Promise<T> {
     return new Promise((resolve, reject) => {
